@@ -1,0 +1,152 @@
+"""Workloads, subnets, networks and the :class:`Estate` that holds them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from pathwarden.model.addresses import NOWHERE, AddressSet, IPAddress, parse_address
+from pathwarden.model.rules import Filter
+
+Tags = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """One enforcement point: an AWS ENI, an Azure NIC, a GCP VM NIC.
+
+    ``filters`` are the ids of the filters attached to this workload itself (AWS security
+    groups, an Azure NIC NSG); subnet-level filters hang off :class:`Subnet`.
+    """
+
+    id: str
+    cloud: str
+    addresses: tuple[str, ...]
+    network: str
+    subnet: str
+    filters: tuple[str, ...] = ()
+    account: str = ""
+    region: str = ""
+    name: str = ""
+    instance: str = ""
+    kind: str = ""
+    tags: Tags = ()
+    instance_tags: Tags = ()
+    labels: tuple[str, ...] = ()  # GCP network tags, Azure ASG ids, ...
+    service_account: str = ""
+    description: str = ""
+
+    def ips(self) -> tuple[IPAddress, ...]:
+        return tuple(parse_address(a) for a in self.addresses)
+
+    def tag(self, key: str) -> str | None:
+        for k, v in self.tags + self.instance_tags:
+            if k == key:
+                return v
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Subnet:
+    id: str
+    cloud: str
+    network: str
+    cidrs: AddressSet = NOWHERE
+    filters: tuple[str, ...] = ()  # AWS NACL, Azure subnet NSG
+    account: str = ""
+    region: str = ""
+    name: str = ""
+    tags: Tags = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    id: str
+    cloud: str
+    cidrs: AddressSet = NOWHERE
+    account: str = ""
+    region: str = ""
+    name: str = ""
+    peers: tuple[str, ...] = ()  # networks reachable by private address (active peerings)
+    tags: Tags = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixList:
+    id: str
+    name: str
+    addresses: AddressSet
+    entries: tuple[str, ...] = ()
+    max_entries: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the loader or engine wants a person to know (stale reference, assumption)."""
+
+    code: str
+    message: str
+    source: str = ""
+
+
+def _proxy(items: Mapping[str, object]) -> Mapping[str, object]:
+    return MappingProxyType(dict(items))
+
+
+@dataclass(frozen=True)
+class Estate:
+    """Everything the engine needs, normalised once at the edge, never mutated."""
+
+    workloads: tuple[Workload, ...] = ()
+    filters: Mapping[str, Filter] = field(default_factory=dict)
+    subnets: Mapping[str, Subnet] = field(default_factory=dict)
+    networks: Mapping[str, Network] = field(default_factory=dict)
+    prefix_lists: Mapping[str, PrefixList] = field(default_factory=dict)
+    notices: tuple[Notice, ...] = ()
+    partial: bool = False
+    sources: tuple[str, ...] = ()
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("filters", "subnets", "networks", "prefix_lists", "options"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        object.__setattr__(self, "_by_id", MappingProxyType({w.id: w for w in self.workloads}))
+
+    def workload(self, workload_id: str) -> Workload | None:
+        by_id: Mapping[str, Workload] = self.__dict__["_by_id"]
+        return by_id.get(workload_id)
+
+    def clouds(self) -> set[str]:
+        return {w.cloud for w in self.workloads} | {f.cloud for f in self.filters.values()}
+
+    def __iter__(self) -> Iterator[Workload]:
+        return iter(self.workloads)
+
+    @staticmethod
+    def merge(estates: list[Estate]) -> Estate:
+        """One estate from several snapshots (accounts, regions, clouds)."""
+        if len(estates) == 1:
+            return estates[0]
+        filters: dict[str, Filter] = {}
+        subnets: dict[str, Subnet] = {}
+        networks: dict[str, Network] = {}
+        prefix_lists: dict[str, PrefixList] = {}
+        options: dict[str, object] = {}
+        for e in estates:
+            filters.update(e.filters)
+            subnets.update(e.subnets)
+            networks.update(e.networks)
+            prefix_lists.update(e.prefix_lists)
+            options.update(e.options)
+        return Estate(
+            workloads=tuple(w for e in estates for w in e.workloads),
+            filters=filters,
+            subnets=subnets,
+            networks=networks,
+            prefix_lists=prefix_lists,
+            notices=tuple(n for e in estates for n in e.notices),
+            partial=any(e.partial for e in estates),
+            sources=tuple(s for e in estates for s in e.sources),
+            options=options,
+        )
