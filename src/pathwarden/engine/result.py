@@ -1,0 +1,156 @@
+"""What a reach returns, and how it explains itself (the JSON contract of DESIGN.md)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from pathwarden.engine.verdicts import Decision
+from pathwarden.model import Action, Estate, ServiceSet
+from pathwarden.model.services import protocol_name
+
+LETS_THROUGH = (Action.ALLOW, Action.ALWAYS_ALLOW, Action.GOTO_NEXT)
+MAX_MEMBERS = 25
+
+
+@dataclass(frozen=True, slots=True)
+class StageDecision:
+    label: str
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True)
+class PairResult:
+    """One (source class and atom, destination class and atom) pair with something open."""
+
+    src_class: int
+    dst_class: int
+    src_workloads: tuple[str, ...]
+    dst_workloads: tuple[str, ...]
+    src_ranges: tuple[str, ...]
+    dst_ranges: tuple[str, ...]
+    open: ServiceSet
+    stages: tuple[StageDecision, ...]
+
+    def hops(self, services: ServiceSet) -> list[dict[str, Any]]:
+        """For each stage, every rule that lets part of ``services`` through."""
+        out = []
+        for st in self.stages:
+            rules = [
+                {
+                    "id": c.rule.id,
+                    "filter": c.rule.filter_id,
+                    "action": c.rule.action.value,
+                    "rule": c.rule.summary(),
+                    "implied": c.rule.implied,
+                }
+                for c in st.decision.contributions
+                if c.rule.action in LETS_THROUGH and (c.services & services)
+            ]
+            out.append({"hop": st.label, "rules": rules})
+        return out
+
+
+@dataclass(frozen=True)
+class ReachResult:
+    src: str
+    dst: str
+    open: ServiceSet
+    pairs: tuple[PairResult, ...]
+    estate: Estate
+    explained: bool = True
+
+    def explanations(self) -> list[dict[str, Any]]:
+        """One entry per open protocol range and class pair, each with its hops and rules."""
+        grouped: dict[tuple[int, int], list[PairResult]] = defaultdict(list)
+        for p in self.pairs:
+            grouped[(p.src_class, p.dst_class)].append(p)
+        out: list[dict[str, Any]] = []
+        for group in grouped.values():
+            opened = ServiceSet.union_all(p.open for p in group)
+            for entry in opened.to_contract():
+                services = _entry_services(entry, opened)
+                hops: dict[str, dict[str, dict[str, Any]]] = {}
+                order: list[str] = []
+                for p in group:
+                    part = p.open & services
+                    if not part:
+                        continue
+                    for hop in p.hops(part):
+                        if hop["hop"] not in hops:
+                            hops[hop["hop"]] = {}
+                            order.append(hop["hop"])
+                        for r in hop["rules"]:
+                            hops[hop["hop"]].setdefault(r["id"], r)
+                out.append(
+                    {
+                        **entry,
+                        "from": _members(group, src=True),
+                        "to": _members(group, src=False),
+                        "hops": [{"hop": h, "rules": list(hops[h].values())} for h in order],
+                    }
+                )
+        return out
+
+    def rule_ids(self) -> list[str]:
+        ids: dict[str, None] = {}
+        for e in self.explanations():
+            for hop in e["hops"]:
+                for r in hop["rules"]:
+                    ids[r["id"]] = None
+        return list(ids)
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"from": self.src, "to": self.dst, "open": self.open.to_contract()}
+        if self.explained:
+            doc["explanations"] = self.explanations()
+        doc["partial"] = self.estate.partial
+        return doc
+
+    def to_text(self) -> str:
+        lines = [f"{self.src} -> {self.dst}"]
+        if not self.open:
+            lines.append("  nothing is open")
+            return "\n".join(lines)
+        lines.append(f"  open: {self.open.describe()}")
+        for e in self.explanations() if self.explained else []:
+            svc = _entry_services(e, self.open).describe()
+            lines.append("")
+            lines.append(f"  {svc}")
+            lines.append(f"    from {_short(e['from'])}")
+            lines.append(f"    to   {_short(e['to'])}")
+            for hop in e["hops"]:
+                lines.append(f"    - {hop['hop']}")
+                for r in hop["rules"]:
+                    lines.append(f"        {r['id']}: {r['rule']}")
+        if self.estate.partial:
+            lines.append("")
+            lines.append("  WARNING: the snapshot is partial; other paths may exist")
+        return "\n".join(lines)
+
+
+def _entry_services(entry: dict[str, Any], within: ServiceSet) -> ServiceSet:
+    """The services one contract entry stands for (restricted to ``within``)."""
+    for proto, _ in within.by_protocol():
+        if entry["protocol"] == "all" or protocol_name(proto) == entry["protocol"]:
+            if entry["protocol"] == "all":
+                return within
+            base = ServiceSet.protocol(proto)
+            return within & base
+    return ServiceSet()
+
+
+def _members(group: list[PairResult], *, src: bool) -> list[str]:
+    names: dict[str, None] = {}
+    for p in group:
+        for n in (p.src_workloads + p.src_ranges) if src else (p.dst_workloads + p.dst_ranges):
+            names[n] = None
+    items = list(names)
+    if len(items) > MAX_MEMBERS:
+        return [*items[:MAX_MEMBERS], f"+{len(items) - MAX_MEMBERS} more"]
+    return items
+
+
+def _short(items: list[str]) -> str:
+    return ", ".join(items[:6]) + (f" (+{len(items) - 6})" if len(items) > 6 else "")

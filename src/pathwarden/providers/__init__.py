@@ -1,0 +1,1 @@
+"""Cloud providers: load (offline) and discover (live) into the shared model, plus semantics."""

@@ -1,0 +1,1 @@
+"""AWS: offline snapshot loading, semantics, and (later) live discovery and apply."""
