@@ -238,3 +238,17 @@ def test_explanations_name_every_rule_on_every_hop() -> None:
         "acl-a#100/in",
     } == rules
     assert expl["from"] == ["eni-a"] and expl["to"] == ["eni-b"]
+
+
+def test_one_way_icmp_needs_no_reply_even_when_the_return_nacl_denies_everything() -> None:
+    # found by the oracle: an empty egress side of the NACL must not close one-way ICMP
+    inbound_only = nacl("acl-b", [(100, IN, "allow", ALL_SERVICES, "0.0.0.0/0")])
+    e = estate(
+        [eni("eni-b", ["10.0.2.1"], "s2", ["sg-b"])],
+        [sg("sg-b", [(ALL_SERVICES, EVERYWHERE)], []), inbound_only],
+        {"s2": "acl-b"},
+    )
+    got = Engine(e).reach("0.0.0.0/0", "eni-b").open
+    assert got.contains(ICMP, 0)  # echo reply: one-way
+    assert not got.contains(ICMP, 8 * 256)  # echo request: its reply is denied
+    assert not got.contains(6, 443)  # tcp: no ephemeral port back

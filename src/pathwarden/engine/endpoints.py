@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pathwarden.errors import EndpointError
 from pathwarden.model import NOWHERE, AddressSet, Estate, Workload
-from pathwarden.model.addresses import parse_address, parse_network
+from pathwarden.model.addresses import IPAddress, parse_address, parse_network
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,29 +37,52 @@ class Endpoint:
 SegmentResolver = Callable[[str], Endpoint]
 
 
-def parse_endpoint(estate: Estate, text: str, segments: SegmentResolver | None = None) -> Endpoint:
+class EndpointIndex:
+    """Lookups from endpoint text to workloads, built once per estate."""
+
+    def __init__(self, estate: Estate) -> None:
+        self.estate = estate
+        self.by_instance: dict[str, list[Workload]] = {}
+        self.by_filter: dict[str, list[Workload]] = {}
+        self.by_name: dict[str, list[Workload]] = {}
+        self.by_ip: dict[IPAddress, list[Workload]] = {}
+        for w in estate.workloads:
+            if w.instance:
+                self.by_instance.setdefault(w.instance, []).append(w)
+            for f in w.filters:
+                self.by_filter.setdefault(f, []).append(w)
+            if w.name:
+                self.by_name.setdefault(w.name, []).append(w)
+            for a in w.addresses:
+                try:
+                    self.by_ip.setdefault(parse_address(a), []).append(w)
+                except ValueError:
+                    continue
+
+
+def parse_endpoint(
+    index: EndpointIndex, text: str, segments: SegmentResolver | None = None
+) -> Endpoint:
     """Resolve ENI id, instance id, IP address, CIDR, security group id or ``segment:NAME``."""
     text = text.strip()
     if text.startswith("segment:"):
         if segments is None:
             raise EndpointError(f"{text}: segment endpoints need --policy")
         return segments(text.removeprefix("segment:"))
-    w = estate.workload(text)
+    w = index.estate.workload(text)
     if w is not None:
         return Endpoint.of_workloads(text, [w])
-    by_instance = [x for x in estate.workloads if x.instance == text]
-    if by_instance:
-        return Endpoint.of_workloads(text, by_instance)
-    if text in estate.filters:
-        members = [x for x in estate.workloads if text in x.filters]
-        return Endpoint.of_workloads(text, members)
+    if text in index.by_instance:
+        return Endpoint.of_workloads(text, index.by_instance[text])
+    if text in index.estate.filters:
+        return Endpoint.of_workloads(text, index.by_filter.get(text, []))
     if "/" not in text:
         try:
             ip = parse_address(text)
         except ValueError:
             ip = None
         if ip is not None:
-            owners = [x for x in estate.workloads if any(_same(a, ip) for a in x.addresses)]
+            owners = index.by_ip.get(ip, [])
             if owners:
                 return Endpoint(text, tuple(Member(o, (str(ip),)) for o in owners))
             return Endpoint(text, outside=AddressSet.of_ips([ip]))
@@ -68,17 +91,9 @@ def parse_endpoint(estate: Estate, text: str, segments: SegmentResolver | None =
             return Endpoint(text, outside=AddressSet.of_network(parse_network(text)))
         except ValueError:
             pass
-    by_name = [x for x in estate.workloads if x.name and x.name == text]
-    if by_name:
-        return Endpoint.of_workloads(text, by_name)
+    if text in index.by_name:
+        return Endpoint.of_workloads(text, index.by_name[text])
     raise EndpointError(
         f"{text!r} is not an ENI, instance, security group, IP address, CIDR or segment:NAME "
         "in this estate"
     )
-
-
-def _same(address: str, ip: object) -> bool:
-    try:
-        return parse_address(address) == ip
-    except ValueError:
-        return False

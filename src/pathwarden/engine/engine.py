@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from pathwarden.engine import verdicts
 from pathwarden.engine.atoms import AtomIndex
-from pathwarden.engine.endpoints import Endpoint, SegmentResolver, parse_endpoint
+from pathwarden.engine.endpoints import Endpoint, EndpointIndex, SegmentResolver, parse_endpoint
 from pathwarden.engine.result import PairResult, ReachResult, StageDecision
 from pathwarden.engine.stages import Chain, FilterStage
 from pathwarden.engine.verdicts import Decision
@@ -89,6 +89,7 @@ class Engine:
         self._paths: dict[tuple[int, int], tuple[Chain, ...] | None] = {}
         self._pairs: dict[Hashable, tuple[ServiceSet, tuple[StageDecision, ...]]] = {}
         self._addr_atoms: dict[str, tuple[Family, int]] = {}
+        self._index: EndpointIndex | None = None
 
     # -- public ------------------------------------------------------------------------------
     @property
@@ -99,7 +100,9 @@ class Engine:
         return sum(len(a) for a in self._atoms.values())
 
     def endpoint(self, text: str, segments: SegmentResolver | None = None) -> Endpoint:
-        return parse_endpoint(self.estate, text, segments)
+        if self._index is None:
+            self._index = EndpointIndex(self.estate)
+        return parse_endpoint(self._index, text, segments)
 
     def reach(
         self,

@@ -19,7 +19,6 @@ from pathwarden.engine.verdicts import Contribution, Decision, Mode
 from pathwarden.model import (
     ALL_SERVICES,
     ANY,
-    NO_SERVICES,
     NOWHERE,
     Action,
     AddressSet,
@@ -62,8 +61,6 @@ def forward_from_return(back: ServiceSet, ephemeral: tuple[int, int]) -> Service
     since the client (an attacker) picks it. ICMP echo needs the echo reply; other ICMP types
     are one-way. Any other protocol needs the same protocol allowed back.
     """
-    if not back:
-        return NO_SERVICES
     parts: list[ServiceSet] = []
     lo, hi = ephemeral
     for proto in (TCP, UDP):

@@ -1,0 +1,353 @@
+"""Load one AWS snapshot folder (what ``aws ec2 describe-* --output json`` writes) into an
+:class:`Estate`.
+
+Parsing only: this module maps the CLI JSON onto the model as docs/aws-semantics.md needs it
+and reports what it had to assume as :class:`Notice` values; how a flow is decided lives in
+the engine. The field-level mapping is in :mod:`.rules` (security groups, NACLs),
+:mod:`.inventory` (ENIs, instances, subnets, VPCs, prefix lists) and :mod:`.services`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pathwarden.errors import SnapshotError
+from pathwarden.model import Estate, Filter, Network, Notice, PrefixList, Subnet
+from pathwarden.providers.aws.inventory import Inventory, active_peerings, prefix_list
+from pathwarden.providers.aws.rules import RuleParser
+from pathwarden.providers.jsondoc import Node, gc_paused, open_document
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotFile:
+    name: str
+    top_key: str
+    command: str
+    missing: str = ""  # the notice when an optional file is absent
+
+
+SECURITY_GROUPS = SnapshotFile(
+    "describe-security-groups.json",
+    "SecurityGroups",
+    "aws ec2 describe-security-groups --output json",
+)
+NETWORK_INTERFACES = SnapshotFile(
+    "describe-network-interfaces.json",
+    "NetworkInterfaces",
+    "aws ec2 describe-network-interfaces --output json",
+    "only instance ENIs from describe-instances.json are known; NAT gateway, endpoint and "
+    "other service ENIs are not",
+)
+INSTANCES = SnapshotFile(
+    "describe-instances.json",
+    "Reservations",
+    "aws ec2 describe-instances --output json",
+    "workloads carry no instance names or instance tags",
+)
+NETWORK_ACLS = SnapshotFile(
+    "describe-network-acls.json",
+    "NetworkAcls",
+    "aws ec2 describe-network-acls --output json",
+    "network ACLs are assumed to allow everything",
+)
+SUBNETS = SnapshotFile(
+    "describe-subnets.json",
+    "Subnets",
+    "aws ec2 describe-subnets --output json",
+    "subnets are known only from their ENIs (no CIDR blocks or names)",
+)
+VPCS = SnapshotFile(
+    "describe-vpcs.json",
+    "Vpcs",
+    "aws ec2 describe-vpcs --output json",
+    "VPCs are known only from their subnets and ENIs (no CIDR blocks)",
+)
+PEERINGS = SnapshotFile(
+    "describe-vpc-peering-connections.json",
+    "VpcPeeringConnections",
+    "aws ec2 describe-vpc-peering-connections --output json",
+    "no VPC peering is known, so no path crosses VPCs",
+)
+SG_RULES = SnapshotFile(
+    "describe-security-group-rules.json",
+    "SecurityGroupRules",
+    "aws ec2 describe-security-group-rules --output json",
+    "security group rules get synthetic ids instead of sgr-... ids",
+)
+PREFIX_LISTS = SnapshotFile(
+    "describe-managed-prefix-lists.json",
+    "PrefixLists",
+    "aws ec2 describe-managed-prefix-lists --output json",
+)
+PREFIX_LIST_ENTRIES_DIR = "get-managed-prefix-list-entries"
+PREFIX_LIST_ENTRIES = SnapshotFile(
+    "", "Entries", "aws ec2 get-managed-prefix-list-entries --prefix-list-id PL --output json"
+)
+ALL_FILES = (
+    SECURITY_GROUPS,
+    NETWORK_INTERFACES,
+    NETWORK_ACLS,
+    SUBNETS,
+    VPCS,
+    INSTANCES,
+    SG_RULES,
+    PREFIX_LISTS,
+    PEERINGS,
+)
+MARKERS = (SECURITY_GROUPS.name, NETWORK_INTERFACES.name)
+EXPECTED = (*(f.name for f in ALL_FILES), f"{PREFIX_LIST_ENTRIES_DIR}/<pl-id>.json")
+
+
+def load_aws_snapshot(
+    directory: Path,
+    *,
+    account: str = "",
+    region: str = "",
+    ephemeral_ports: tuple[int, int] = (1024, 65535),
+) -> Estate:
+    """Read the ``describe-*.json`` files of one account and region.
+
+    ``account`` and ``region`` come from a ``<account-id>/<region>/`` layout; when empty, each
+    object's ``OwnerId`` and its availability zone's region are used.
+    """
+    with gc_paused():
+        return _Loader(Path(directory), account, region).load(ephemeral_ports)
+
+
+class _Loader:
+    def __init__(self, directory: Path, account: str, region: str) -> None:
+        self.dir = directory
+        self.rules = RuleParser(account)
+        self.inv = Inventory(account, region, self.rules.cidrs)
+        self.notices: list[Notice] = []
+        self.partial = False
+
+    # -- files ---------------------------------------------------------------------------------
+    def open(self, spec: SnapshotFile, path: Path | None = None) -> Node | None:
+        path = path or self.dir / spec.name
+        if not path.is_file():
+            if spec.missing:
+                self.note(
+                    "missing-file", f"{spec.name} is not in the snapshot: {spec.missing}", str(path)
+                )
+            return None
+        root = open_document(path, str(path), spec.top_key, spec.command)
+        if root.text("NextToken"):
+            self.partial = True
+            self.note(
+                "truncated-output",
+                f"{path.name} holds only the first page (NextToken is "
+                "set); run the command without --max-items",
+                str(path),
+            )
+        return root
+
+    def note(self, code: str, message: str, source: str = "") -> None:
+        self.notices.append(Notice(code, message, source))
+
+    # -- the whole folder ----------------------------------------------------------------------
+    def load(self, ephemeral_ports: tuple[int, int]) -> Estate:
+        if not self.dir.is_dir():
+            raise SnapshotError(str(self.dir), "not a directory holding an AWS snapshot")
+        missing = [
+            f.name
+            for f in (SECURITY_GROUPS, NETWORK_INTERFACES)
+            if not (self.dir / f.name).is_file()
+        ]
+        if NETWORK_INTERFACES.name in missing and (self.dir / INSTANCES.name).is_file():
+            missing.remove(NETWORK_INTERFACES.name)
+        if missing:
+            raise SnapshotError(
+                str(self.dir),
+                f"missing {' and '.join(missing)}; an AWS snapshot needs "
+                f"{SECURITY_GROUPS.name} and {NETWORK_INTERFACES.name} (or {INSTANCES.name}); "
+                f"expected files: {', '.join(EXPECTED)}",
+            )
+        inv = self.inv
+        instances = self.open(INSTANCES)
+        with_enis = inv.read_instances(instances) if instances is not None else []
+        enis = self.open(NETWORK_INTERFACES)
+        for n in enis.children(NETWORK_INTERFACES.top_key) if enis else ():
+            inv.add_interface(n)
+        for node, inst in with_enis:
+            inv.add_instance_interfaces(node, inst)
+        for eni in inv.duplicates:
+            self.note("duplicate-id", f"{eni} appears more than once; the first one is kept", eni)
+
+        subnets = self._subnets()
+        region = inv.region or _single(
+            {w.region for w in inv.workloads.values()} | {s.region for s in subnets.values()}
+        )
+        filters = self._security_groups(region)
+        nacls = self._network_acls(region, subnets)
+        filters.update(nacls)
+        networks = self._networks(region, subnets)
+        prefix_lists = self._prefix_lists()
+        self._check_references(filters, prefix_lists)
+        return Estate(
+            workloads=tuple(inv.workloads.values()),
+            filters=filters,
+            subnets=subnets,
+            networks=networks,
+            prefix_lists=prefix_lists,
+            notices=tuple(self.notices),
+            partial=self.partial,
+            sources=(str(self.dir),),
+            options={"aws.ephemeral_ports": ephemeral_ports},
+        )
+
+    def _security_groups(self, region: str) -> dict[str, Filter]:
+        rules = self.rules
+        sgr = self.open(SG_RULES)
+        by_group = rules.index_rule_objects(sgr) if sgr else {}
+        sgs = self.open(SECURITY_GROUPS)
+        assert sgs is not None  # checked in load()
+        filters: dict[str, Filter] = {}
+        for g in sgs.children(SECURITY_GROUPS.top_key):
+            f = rules.security_group(g, region)
+            filters[f.id] = f
+        unmatched = rules.unmatched_sgr_ids(set(filters))
+        if unmatched:
+            self.note(
+                "snapshot-inconsistent",
+                f"{len(unmatched)} rule(s) of "
+                f"{SG_RULES.name} match no rule of {SECURITY_GROUPS.name} (taken at "
+                f"different times?): {', '.join(unmatched[:5])}",
+                SG_RULES.name,
+            )
+        vpc_of_group = {g: w.network for w in self.inv.workloads.values() for g in w.filters}
+        for gid, items in by_group.items():
+            if gid not in filters:
+                filters[gid] = rules.security_group_from_rules(
+                    gid, items, vpc_of_group.get(gid, ""), region
+                )
+        return filters
+
+    def _network_acls(self, region: str, subnets: dict[str, Subnet]) -> dict[str, Filter]:
+        root = self.open(NETWORK_ACLS)
+        nacls: dict[str, Filter] = {}
+        associated: dict[str, str] = {}
+        default: dict[str, str] = {}
+        for a in root.children(NETWORK_ACLS.top_key) if root else ():
+            f, subnet_ids = self.rules.network_acl(a, region)
+            nacls[f.id] = f
+            associated.update(dict.fromkeys(subnet_ids, f.id))
+            if a.flag("IsDefault"):
+                default.setdefault(f.network, f.id)
+        has_nacls = {f.network for f in nacls.values()}
+        for sid, s in subnets.items():
+            acl = associated.get(sid) or default.get(s.network)
+            if acl is None and s.network in has_nacls:
+                self.note(
+                    "nacl-unknown",
+                    f"{sid} has no NACL association and {s.network} no "
+                    "default NACL in the snapshot: its NACL is assumed open",
+                    sid,
+                )
+            if acl is not None:
+                subnets[sid] = replace(s, filters=(acl,))
+        return nacls
+
+    def _subnets(self) -> dict[str, Subnet]:
+        inv = self.inv
+        root = self.open(SUBNETS)
+        subnets: dict[str, Subnet] = {}
+        for n in root.children(SUBNETS.top_key) if root else ():
+            s = inv.subnet(n)
+            subnets[s.id] = s
+        for w in inv.workloads.values():
+            if w.subnet and w.subnet not in subnets:
+                subnets[w.subnet] = Subnet(
+                    id=w.subnet, cloud="aws", network=w.network, account=w.account, region=w.region
+                )
+        return subnets
+
+    def _networks(self, region: str, subnets: dict[str, Subnet]) -> dict[str, Network]:
+        inv = self.inv
+        root = self.open(VPCS)
+        networks: dict[str, Network] = {}
+        for n in root.children(VPCS.top_key) if root else ():
+            v = inv.vpc(n, region)
+            networks[v.id] = v
+        for s in subnets.values():
+            if s.network and s.network not in networks:
+                networks[s.network] = Network(
+                    id=s.network, cloud="aws", account=s.account, region=region or s.region
+                )
+        peerings = self.open(PEERINGS)
+        if peerings is not None:
+            for vpc, peers in active_peerings(peerings).items():
+                if vpc in networks:
+                    networks[vpc] = replace(networks[vpc], peers=tuple(sorted(peers)))
+        with_nacl = {s.network for s in subnets.values() if s.filters}
+        with_subnets = {s.network for s in subnets.values()}
+        for vpc in networks:
+            if vpc in with_subnets and vpc not in with_nacl:
+                self.note(
+                    "nacl-assumed-open",
+                    f"no network ACL of {vpc} is in the snapshot: "
+                    "its subnets are treated as if their NACLs allowed everything",
+                    vpc,
+                )
+        return networks
+
+    def _prefix_lists(self) -> dict[str, PrefixList]:
+        described: dict[str, Node] = {}
+        root = self.open(PREFIX_LISTS)
+        for n in root.children(PREFIX_LISTS.top_key) if root else ():
+            described[n.require_text("PrefixListId")] = n
+        entries: dict[str, Node] = {}
+        folder = self.dir / PREFIX_LIST_ENTRIES_DIR
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.json")):
+                node = self.open(PREFIX_LIST_ENTRIES, path)
+                assert node is not None  # the file exists
+                entries[path.stem] = node
+        return {
+            pl: prefix_list(pl, described.get(pl), entries.get(pl), self.rules.cidrs)
+            for pl in sorted(described.keys() | entries.keys())
+        }
+
+    def _check_references(
+        self, filters: dict[str, Filter], prefix_lists: dict[str, PrefixList]
+    ) -> None:
+        for rule_id, peer in self.rules.sg_refs:
+            status = peer.peering_status
+            if status is not None and status != "active":
+                self.note(
+                    "stale-reference",
+                    f"{rule_id} references {peer.label()} through "
+                    f"peering {peer.peering or '?'}, which is {status}: it matches nothing",
+                    rule_id,
+                )
+            elif peer.value not in filters:
+                self.note(
+                    "stale-reference",
+                    f"{rule_id} references {peer.label()}, which is "
+                    "not in the snapshot: it matches nothing here",
+                    rule_id,
+                )
+        for pl, rule_id in self.rules.pl_refs.items():
+            if pl not in prefix_lists or not prefix_lists[pl].entries:
+                self.note(
+                    "prefix-list-missing",
+                    f"{rule_id} references prefix list {pl}, whose "
+                    f"entries are not in {PREFIX_LIST_ENTRIES_DIR}/{pl}.json: it matches "
+                    "nothing",
+                    rule_id,
+                )
+        for w in self.inv.workloads.values():
+            for gid in w.filters:
+                if gid not in filters:
+                    self.note(
+                        "unknown-security-group",
+                        f"{w.id} has security group {gid}, which "
+                        "is not in the snapshot: its rules are unknown",
+                        w.id,
+                    )
+
+
+def _single(values: set[str]) -> str:
+    values.discard("")
+    return values.pop() if len(values) == 1 else ""

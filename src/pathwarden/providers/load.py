@@ -1,0 +1,165 @@
+"""Offline estates: recognise the snapshot folders given with ``--snapshot`` and load them.
+
+A folder is recognised by the files it holds (DESIGN.md, "Snapshot directory"):
+
+- (a) one cloud's files directly in it (one account/subscription/project and region);
+- (b) scope folders below it, for AWS ``<account-id>/<region>/`` (``111122223333/us-east-1``);
+- (c) a mixed estate: ``aws/``, ``azure/``, ``gcp/`` below it, each laid out as (a) or (b).
+
+Every snapshot found is loaded by its cloud's loader from :data:`SNAPSHOT_LOADERS` and the
+results are merged with :meth:`Estate.merge`. A path that does not exist or holds nothing
+recognisable is a :class:`SnapshotError` that lists the file names expected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pathwarden.errors import InputError, SnapshotError
+from pathwarden.model import Estate, Notice
+from pathwarden.providers.aws import load as aws_load
+from pathwarden.providers.jsondoc import gc_paused
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Where one snapshot folder sits: the names of the scope folders above it, outermost
+    first (empty for files directly in the given folder). AWS: ``(account, region)``."""
+
+    folders: tuple[str, ...] = ()
+
+    @property
+    def account(self) -> str:
+        return self.folders[0] if self.folders else ""
+
+    @property
+    def region(self) -> str:
+        return self.folders[1] if len(self.folders) > 1 else ""
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotLoader:
+    """How to recognise and load one cloud's snapshot folders."""
+
+    cloud: str
+    markers: tuple[str, ...]  # any one of these files marks a snapshot folder of this cloud
+    expected: tuple[str, ...]  # the file names listed when nothing is recognised
+    scope_folders: tuple[re.Pattern[str], ...]  # nested layout (b), outermost first
+    layout: str  # the nested layout for messages: "<account-id>/<region>/"
+    load: Callable[[Path, Scope, tuple[int, int]], Estate]
+
+
+def _load_aws(directory: Path, scope: Scope, ephemeral_ports: tuple[int, int]) -> Estate:
+    return aws_load.load_aws_snapshot(
+        directory, account=scope.account, region=scope.region, ephemeral_ports=ephemeral_ports
+    )
+
+
+AWS_ACCOUNT = re.compile(r"\d{12}")
+AWS_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+")
+
+SNAPSHOT_LOADERS: dict[str, SnapshotLoader] = {
+    "aws": SnapshotLoader(
+        cloud="aws",
+        markers=aws_load.MARKERS,
+        expected=aws_load.EXPECTED,
+        scope_folders=(AWS_ACCOUNT, AWS_REGION),
+        layout="<account-id>/<region>/",
+        load=_load_aws,
+    ),
+}
+CLOUD_FOLDERS = ("aws", "azure", "gcp")
+
+
+def load_estate(
+    paths: Sequence[str | Path], *, ephemeral_ports: tuple[int, int] = (1024, 65535)
+) -> Estate:
+    """Load and merge every snapshot found under ``paths``."""
+    lo, hi = ephemeral_ports
+    if not 0 <= lo <= hi <= 65535:
+        raise InputError(f"ephemeral ports {lo}-{hi}: expected 0 <= low <= high <= 65535")
+    if not paths:
+        raise InputError("no snapshot folder given")
+    estates: list[Estate] = []
+    with gc_paused():
+        for p in paths:
+            for loader, folder, scope in find_snapshots(Path(p)):
+                estates.append(loader.load(folder, scope, (lo, hi)))
+    estate = Estate.merge(estates)
+    options = dict(estate.options)
+    options["aws.ephemeral_ports"] = (lo, hi)
+    return replace(estate, options=options, notices=estate.notices + _duplicates(estate))
+
+
+def _duplicates(estate: Estate) -> tuple[Notice, ...]:
+    """Workloads that two snapshots both hold (the same folder given twice, overlapping
+    exports): the estate keeps both, lookups by id find the last."""
+    seen: set[str] = set()
+    twice: list[str] = []
+    for w in estate.workloads:
+        if w.id in seen:
+            twice.append(w.id)
+        seen.add(w.id)
+    return tuple(
+        Notice("duplicate-id", f"{wid} is in more than one snapshot", wid)
+        for wid in dict.fromkeys(twice)
+    )
+
+
+def find_snapshots(path: Path) -> list[tuple[SnapshotLoader, Path, Scope]]:
+    """Every snapshot folder below ``path`` with the loader that reads it."""
+    if not path.exists():
+        raise SnapshotError(str(path), f"no such directory; {_expected()}")
+    if not path.is_dir():
+        raise SnapshotError(str(path), f"not a directory; give the snapshot folder. {_expected()}")
+    found: list[tuple[SnapshotLoader, Path, Scope]] = []
+    for loader in SNAPSHOT_LOADERS.values():
+        found.extend(_find_for(loader, path))
+    for name in CLOUD_FOLDERS:
+        sub = path / name
+        if not sub.is_dir():
+            continue
+        cloud = SNAPSHOT_LOADERS.get(name)
+        if cloud is None:
+            raise SnapshotError(str(sub), f"{name} snapshots cannot be loaded by this version")
+        nested = _find_for(cloud, sub)
+        if not nested:
+            raise SnapshotError(str(sub), f"no {name} snapshot files found; {_expected(cloud)}")
+        found.extend(nested)
+    if not found:
+        raise SnapshotError(str(path), f"no snapshot files found; {_expected()}")
+    return found
+
+
+def _find_for(loader: SnapshotLoader, path: Path) -> list[tuple[SnapshotLoader, Path, Scope]]:
+    """``path`` itself, or every folder below it whose name chain matches the scope folders."""
+    if _is_snapshot(loader, path):
+        return [(loader, path, Scope())]
+    levels: list[tuple[Path, tuple[str, ...]]] = [(path, ())]
+    for pattern in loader.scope_folders:
+        levels = [
+            (sub, (*names, sub.name)) for p, names in levels for sub in _subfolders(p, pattern)
+        ]
+    return [(loader, p, Scope(names)) for p, names in levels if names and _is_snapshot(loader, p)]
+
+
+def _subfolders(path: Path, pattern: re.Pattern[str]) -> list[Path]:
+    return sorted(p for p in path.iterdir() if p.is_dir() and pattern.fullmatch(p.name))
+
+
+def _is_snapshot(loader: SnapshotLoader, path: Path) -> bool:
+    return any((path / m).is_file() for m in loader.markers)
+
+
+def _expected(only: SnapshotLoader | None = None) -> str:
+    loaders = [only] if only else list(SNAPSHOT_LOADERS.values())
+    layouts = " or ".join(lo.layout for lo in loaders if lo.layout)
+    clouds = ", ".join(f"{lo.cloud}/" for lo in loaders)
+    parts = [f"{lo.cloud}: {', '.join(lo.expected)}" for lo in loaders]
+    return (
+        f"expected snapshot files directly in the folder, below {layouts}, or below {clouds} "
+        "(" + "; ".join(parts) + ")"
+    )
