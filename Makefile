@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/pathwarden reach --snapshot examples/backup-console/snapshot \
-		--from 10.20.1.0/24 --to segment-free-demo || true
+		--from sg-0workstation --to sg-0backup
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks plugins
 	$(BIN)/mypy src/pathwarden
 
 test: $(STAMP) lint

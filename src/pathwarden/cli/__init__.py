@@ -1,0 +1,1 @@
+"""The ``pathwarden`` command line (click)."""

@@ -1,0 +1,42 @@
+"""Entry point: the click group, the exit-code contract and error translation.
+
+Exit codes everywhere: 0 clean, 1 error (bad input, failed discovery), 2 findings in an
+enforce stage (or a refused apply).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from pathwarden import __version__
+from pathwarden.cli.reach_cmd import reach
+from pathwarden.errors import PathwardenError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PathwardenError as e:
+            click.echo(f"pathwarden: error: {e}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="pathwarden")
+def cli() -> None:
+    """pathwarden closes dangerous movement paths in cloud networks, one path at a time."""
+
+
+cli.add_command(reach)
+
+
+def main() -> None:
+    cli(prog_name="pathwarden")
+
+
+if __name__ == "__main__":
+    main()
