@@ -12,9 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+EXAMPLE := examples/backup-console
+
+# The check exits 2 because the example has an enforce-stage violation: that is the point.
 demo: $(STAMP)
-	$(BIN)/pathwarden reach --snapshot examples/backup-console/snapshot \
-		--from sg-0workstation --to sg-0backup
+	$(BIN)/pathwarden reach --snapshot $(EXAMPLE)/snapshot \
+		--from segment:workstations --to segment:backup-console --policy $(EXAMPLE)/policy.yml
+	@echo
+	$(BIN)/pathwarden check --snapshot $(EXAMPLE)/snapshot --policy $(EXAMPLE)/policy.yml \
+		|| test $$? -eq 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks plugins

@@ -79,3 +79,21 @@ def test_malformed_snapshot_file_names_the_file(tmp_path: Path) -> None:
     p = run("reach", "--snapshot", str(tmp_path), "--from", "i-0jump", "--to", "sg-0backup")
     assert p.returncode == 1 and "Traceback" not in p.stderr
     assert "describe-security-groups.json" in p.stderr
+
+
+def test_stale_reference_on_the_path_is_reported_not_guessed() -> None:
+    p = run(
+        "reach",
+        "--snapshot",
+        SNAP,
+        "--from",
+        "sg-0workstation",
+        "--to",
+        "sg-0backup",
+        "--format",
+        "json",
+    )
+    doc = json.loads(p.stdout)
+    assert any(
+        n["code"] == "stale-reference" and "sg-0peerbackup" in n["message"] for n in doc["notices"]
+    )

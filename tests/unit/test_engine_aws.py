@@ -252,3 +252,18 @@ def test_one_way_icmp_needs_no_reply_even_when_the_return_nacl_denies_everything
     assert got.contains(ICMP, 0)  # echo reply: one-way
     assert not got.contains(ICMP, 8 * 256)  # echo request: its reply is denied
     assert not got.contains(6, 443)  # tcp: no ephemeral port back
+
+
+def test_rule_ids_within_names_only_rules_that_open_those_ports() -> None:
+    e = estate(
+        [eni("eni-a", ["10.0.1.1"], "s1", ["sg-a"]), eni("eni-b", ["10.0.1.2"], "s1", ["sg-b"])],
+        [
+            sg("sg-a", [], OPEN_OUT),
+            sg("sg-b", [(ServiceSet.tcp(22), EVERYWHERE), (ServiceSet.tcp(443), EVERYWHERE)], []),
+        ],
+        {"s1": None},
+    )
+    result = Engine(e).reach("eni-a", "eni-b")
+    assert set(result.rule_ids()) == {"sg-a-out0", "sg-b-in0", "sg-b-in1"}
+    assert set(result.rule_ids(ServiceSet.tcp(443))) == {"sg-a-out0", "sg-b-in1"}
+    assert result.explanations(ServiceSet.udp(53)) == []

@@ -12,6 +12,8 @@ from typing import Any
 import click
 
 from pathwarden import __version__
+from pathwarden.cli.check_cmd import check
+from pathwarden.cli.policy_cmd import policy, segments
 from pathwarden.cli.reach_cmd import reach
 from pathwarden.errors import PathwardenError
 
@@ -31,7 +33,8 @@ def cli() -> None:
     """pathwarden closes dangerous movement paths in cloud networks, one path at a time."""
 
 
-cli.add_command(reach)
+for command in (reach, policy, segments, check):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from pathwarden.model import (
     AddressSet,
     Estate,
     Filter,
+    Notice,
     Peer,
     ServiceSet,
     Workload,
@@ -118,10 +119,12 @@ class Engine:
         dst_sides = self._sides(d)
         opened = NO_SERVICES
         pairs: list[PairResult] = []
+        classes: set[tuple[int, int]] = set()
         for (sc, sfam, satom), sside in src_sides.items():
             for (dc, dfam, datom), dside in dst_sides.items():
                 if sfam is not dfam or _only_self(sside, dside):
                     continue
+                classes.add((sc, dc))
                 services, stages = self._evaluate(sc, dc, sfam, satom, datom)
                 if not services:
                     continue
@@ -139,7 +142,21 @@ class Engine:
                             stages=stages,
                         )
                     )
-        return ReachResult(s.label, d.label, opened, tuple(pairs), self.estate, explain)
+        notices = self._notices(classes) if explain else ()
+        return ReachResult(s.label, d.label, opened, tuple(pairs), self.estate, explain, notices)
+
+    def _notices(self, classes: set[tuple[int, int]]) -> tuple[Notice, ...]:
+        """The estate's notices about any filter (or rule of one) these class pairs pass."""
+        if not self.estate.notices:
+            return ()
+        involved: set[str] = set()
+        for sc, dc in classes:
+            for chain in self._path(sc, dc) or ():
+                for stage in chain:
+                    for hop in stage.hops():
+                        involved.update(f.id for f in hop.filters)
+                        involved.update(r.id for f in hop.filters for r in f.rules)
+        return tuple(n for n in self.estate.notices if n.source in involved)
 
     # -- sides ---------------------------------------------------------------------------------
     def _sides(self, ep: Endpoint) -> dict[SideKey, _Side]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pathwarden.engine.verdicts import Decision
-from pathwarden.model import Action, Estate, ServiceSet
+from pathwarden.model import Action, Estate, Notice, ServiceSet
 from pathwarden.model.services import protocol_name
 
 LETS_THROUGH = (Action.ALLOW, Action.ALWAYS_ALLOW, Action.GOTO_NEXT)
@@ -60,21 +60,32 @@ class ReachResult:
     pairs: tuple[PairResult, ...]
     estate: Estate
     explained: bool = True
+    notices: tuple[Notice, ...] = ()
 
-    def explanations(self) -> list[dict[str, Any]]:
-        """One entry per open protocol range and class pair, each with its hops and rules."""
+    def explanations(self, within: ServiceSet | None = None) -> list[dict[str, Any]]:
+        """One entry per open protocol range and class pair, each with its hops and rules.
+
+        With ``within``, only what is open inside it is explained, and a rule is named only
+        if it lets part of ``within`` through.
+        """
         grouped: dict[tuple[int, int], list[PairResult]] = defaultdict(list)
         for p in self.pairs:
             grouped[(p.src_class, p.dst_class)].append(p)
         out: list[dict[str, Any]] = []
         for group in grouped.values():
             opened = ServiceSet.union_all(p.open for p in group)
+            if within is not None:
+                opened = opened & within
+            if not opened:
+                continue
             for entry in opened.to_contract():
                 services = _entry_services(entry, opened)
                 hops: dict[str, dict[str, dict[str, Any]]] = {}
                 order: list[str] = []
                 for p in group:
                     part = p.open & services
+                    if within is not None:
+                        part = part & within
                     if not part:
                         continue
                     for hop in p.hops(part):
@@ -93,9 +104,10 @@ class ReachResult:
                 )
         return out
 
-    def rule_ids(self) -> list[str]:
+    def rule_ids(self, within: ServiceSet | None = None) -> list[str]:
+        """Every rule that lets part of what is open (within ``within``) through."""
         ids: dict[str, None] = {}
-        for e in self.explanations():
+        for e in self.explanations(within):
             for hop in e["hops"]:
                 for r in hop["rules"]:
                     ids[r["id"]] = None
@@ -106,13 +118,16 @@ class ReachResult:
         if self.explained:
             doc["explanations"] = self.explanations()
         doc["partial"] = self.estate.partial
+        if self.notices:
+            doc["notices"] = [{"code": n.code, "message": n.message} for n in self.notices]
         return doc
 
     def to_text(self) -> str:
         lines = [f"{self.src} -> {self.dst}"]
+        notes = [f"  note: {n.message}" for n in self.notices]
         if not self.open:
             lines.append("  nothing is open")
-            return "\n".join(lines)
+            return "\n".join(lines + notes)
         lines.append(f"  open: {self.open.describe()}")
         for e in self.explanations() if self.explained else []:
             svc = _entry_services(e, self.open).describe()
@@ -124,6 +139,9 @@ class ReachResult:
                 lines.append(f"    - {hop['hop']}")
                 for r in hop["rules"]:
                     lines.append(f"        {r['id']}: {r['rule']}")
+        if notes:
+            lines.append("")
+            lines.extend(notes)
         if self.estate.partial:
             lines.append("")
             lines.append("  WARNING: the snapshot is partial; other paths may exist")

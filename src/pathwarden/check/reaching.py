@@ -1,0 +1,127 @@
+"""What check needs from the engine, and helpers to ask it about parts of an endpoint.
+
+:class:`EngineLike` is the slice of :class:`pathwarden.engine.engine.Engine` that check uses
+(``estate`` and ``reach``), so check can be tested with a small fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pathwarden.engine.endpoints import Endpoint, Member
+from pathwarden.model import ALL_SERVICES, NO_SERVICES, Estate, ServiceSet
+from pathwarden.model.services import ICMPS, NUMBERS, PROTO_MAX
+
+
+class ReachLike(Protocol):
+    @property
+    def open(self) -> ServiceSet: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+    def rule_ids(self, within: ServiceSet | None = None) -> list[str]: ...
+
+    def explanations(self, within: ServiceSet | None = None) -> list[dict[str, Any]]: ...
+
+
+class EngineLike(Protocol):
+    @property
+    def estate(self) -> Estate: ...
+
+    def reach(
+        self, src: str | Endpoint, dst: str | Endpoint, *, explain: bool = True
+    ) -> ReachLike: ...
+
+
+def entry_services(entry: dict[str, Any]) -> ServiceSet:
+    """The services one ``open``/explanation entry names (ICMP codes widened to their type)."""
+    proto_name = str(entry.get("protocol", ""))
+    if proto_name == "all":
+        return ALL_SERVICES
+    proto = NUMBERS.get(proto_name)
+    if proto is None:
+        if not proto_name.isdigit() or int(proto_name) > PROTO_MAX:
+            return NO_SERVICES
+        proto = int(proto_name)
+    ports = entry.get("ports")
+    if ports is None:
+        return ServiceSet.protocol(proto)
+    scale = 256 if proto in ICMPS else 1
+    return ServiceSet.union_all(
+        ServiceSet.ports(proto, lo * scale, hi * scale + scale - 1) for lo, hi in ports
+    )
+
+
+@dataclass
+class Opened:
+    """What is open across one or more reach questions, with the rules and member pairs.
+
+    Rules and pairs come from the engine's explanations whose open ranges meet the services
+    that matter for the finding (an explanation covers one protocol of one class pair), so a
+    finding names the rules that open *its* ports rather than every rule of the reach.
+    """
+
+    services: ServiceSet = NO_SERVICES
+    rules: list[str] = field(default_factory=list)
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, services: ServiceSet, result: ReachLike | None) -> None:
+        if not services or result is None:
+            return
+        self.services = self.services | services
+        for entry in result.explanations(services):
+            hops = entry.get("hops") or []
+            self._rules(r["id"] for hop in hops for r in hop.get("rules") or [] if "id" in r)
+            opened = {k: entry[k] for k in ("protocol", "ports", "codes") if k in entry}
+            src, dst = entry.get("from", []), entry.get("to", [])
+            same = [p for p in self.pairs if (p["from"], p["to"]) == (src, dst)]
+            if same:
+                same[0]["open"].append(opened)
+            else:
+                self.pairs.append({"from": src, "to": dst, "open": [opened]})
+
+    def _rules(self, ids: Iterable[str]) -> None:
+        for rule in ids:
+            if rule not in self.rules:
+                self.rules.append(rule)
+
+
+def reach(engine: EngineLike, src: Endpoint, dst: Endpoint) -> ReachLike | None:
+    """The engine's answer, or ``None`` when either side is empty (nothing can be open)."""
+    if src.is_empty() or dst.is_empty():
+        return None
+    return engine.reach(src, dst, explain=True)
+
+
+def split(endpoint: Endpoint, groups: Sequence[Endpoint]) -> list[tuple[frozenset[int], Endpoint]]:
+    """Split ``endpoint`` by membership in each of ``groups``.
+
+    Returns ``(indices of the groups that contain this part, part)`` for every non-empty part;
+    a workload goes by its id, outside addresses by range.
+    """
+    ids = [{m.workload.id for m in g.members} for g in groups]
+    members: dict[frozenset[int], list[Member]] = {}
+    for m in endpoint.members:
+        key = frozenset(i for i, s in enumerate(ids) if m.workload.id in s)
+        members.setdefault(key, []).append(m)
+    outside = [(frozenset[int](), endpoint.outside)]
+    for i, g in enumerate(groups):
+        nxt = []
+        for key, addrs in outside:
+            inside, rest = addrs & g.outside, addrs - g.outside
+            if inside:
+                nxt.append((key | {i}, inside))
+            if rest:
+                nxt.append((key, rest))
+        outside = nxt
+    parts: dict[frozenset[int], Endpoint] = {
+        k: Endpoint(endpoint.label, tuple(v)) for k, v in members.items()
+    }
+    for key, addrs in outside:
+        if not addrs:
+            continue
+        base = parts.get(key, Endpoint(endpoint.label))
+        parts[key] = Endpoint(base.label, base.members, base.outside | addrs)
+    return sorted(parts.items(), key=lambda kv: sorted(kv[0]))

@@ -1,0 +1,141 @@
+"""Segments resolved against an estate: which workloads (and outside ranges) a segment is.
+
+- A workload is a member when **any** selector of the segment matches it (selectors are OR'd).
+- An ``aws`` selector matches AWS workloads for which **every** key given matches (AND); a key
+  with a list of values matches any of them. ``tag`` matches the ENI's tags or its instance's
+  tags; ``security_group`` any group on the ENI; ``instance``, ``eni``, ``subnet``, ``vpc``,
+  ``account`` the workload's own fields.
+- A ``cidr`` selector makes every workload with an address inside a member (with all its
+  addresses) and adds the range as *outside* addresses: sources or destinations that are not
+  workloads of this estate (an office network, a VPN pool). Addresses that belong to a
+  workload of the estate are taken out of the outside part, so a workload is always evaluated
+  as itself, with its own filters, never also as an anonymous outside address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pathwarden.engine.endpoints import Endpoint, Member, SegmentResolver
+from pathwarden.errors import EndpointError
+from pathwarden.model import NOWHERE, AddressSet, Estate, Workload
+from pathwarden.model.addresses import parse_address
+from pathwarden.policy.model import Policy, Segment, Selector
+
+_FIELDS: dict[str, Callable[[Workload], tuple[str, ...]]] = {
+    "security_group": lambda w: w.filters,
+    "instance": lambda w: (w.instance,),
+    "eni": lambda w: (w.id,),
+    "subnet": lambda w: (w.subnet,),
+    "vpc": lambda w: (w.network,),
+    "account": lambda w: (w.account,),
+}
+
+
+def _addresses(w: Workload) -> AddressSet:
+    ips = []
+    for a in w.addresses:
+        try:
+            ips.append(parse_address(a))
+        except ValueError:
+            continue
+    return AddressSet.of_ips(ips)
+
+
+def selector_matches(selector: Selector, w: Workload) -> bool:
+    """Does ``selector`` pick workload ``w``? (CIDR: any address of ``w`` inside.)"""
+    if selector.cidr is not None:
+        return bool(_addresses(w) & selector.cidr)
+    if w.cloud != selector.cloud:
+        return False
+    both = w.tags + w.instance_tags
+    for key, values in selector.tags:
+        if not any(k == key and v in values for k, v in both):
+            return False
+    for key, values in selector.criteria:
+        field = _FIELDS.get(key)
+        if field is None or not any(v in values for v in field(w)):
+            return False
+    return True
+
+
+def _estate_addresses(estate: Estate) -> AddressSet:
+    return AddressSet.union_all(_addresses(w) for w in estate.workloads)
+
+
+def resolve_segment(
+    estate: Estate, segment: Segment, *, workload_addresses: AddressSet | None = None
+) -> Endpoint:
+    """The segment as a reach endpoint labelled ``segment:NAME``."""
+    members = [
+        Member(w, w.addresses)
+        for w in estate.workloads
+        if any(selector_matches(s, w) for s in segment.match)
+    ]
+    cidrs = [s.cidr for s in segment.match if s.cidr is not None]
+    outside = NOWHERE
+    if cidrs:
+        taken = (
+            workload_addresses if workload_addresses is not None else (_estate_addresses(estate))
+        )
+        outside = AddressSet.union_all(cidrs) - taken
+    return Endpoint(f"segment:{segment.name}", tuple(members), outside)
+
+
+def segment_resolver(estate: Estate, policy: Policy) -> SegmentResolver:
+    """``name -> Endpoint`` for ``parse_endpoint(..., segments=...)``: ``segment:NAME``."""
+    cache: dict[str, Endpoint] = {}
+    taken = _estate_addresses(estate)
+
+    def resolve(name: str) -> Endpoint:
+        if name not in cache:
+            segment = policy.segment(name)
+            if segment is None:
+                known = ", ".join(s.name for s in policy.segments) or "none defined"
+                raise EndpointError(f"unknown segment {name!r}; expected one of: {known}")
+            cache[name] = resolve_segment(estate, segment, workload_addresses=taken)
+        return cache[name]
+
+    return resolve
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentView:
+    """One segment's membership, for ``pathwarden segments``."""
+
+    segment: Segment
+    endpoint: Endpoint
+
+    @property
+    def empty(self) -> bool:
+        return self.endpoint.is_empty()
+
+    def warning(self) -> str | None:
+        if not self.empty:
+            return None
+        return f"segment {self.segment.name!r} matches nothing in this estate"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "segment": self.segment.name,
+            "owner": self.segment.owner,
+            "selectors": [s.describe() for s in self.segment.match],
+            "members": [
+                {
+                    "id": m.workload.id,
+                    "name": m.workload.name,
+                    "instance": m.workload.instance,
+                    "addresses": list(m.addresses),
+                }
+                for m in self.endpoint.members
+            ],
+            "outside": self.endpoint.outside.describe(),
+            "empty": self.empty,
+        }
+
+
+def describe_segments(estate: Estate, policy: Policy) -> list[SegmentView]:
+    resolve = segment_resolver(estate, policy)
+    return [SegmentView(s, resolve(s.name)) for s in policy.segments]
