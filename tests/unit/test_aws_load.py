@@ -520,3 +520,36 @@ def test_snapshot_registry_entries_are_complete() -> None:
         assert loader.cloud == cloud and cloud in CLOUD_FOLDERS
         assert loader.markers and set(loader.markers) <= set(loader.expected)
         assert len(loader.scope_folders) == loader.layout.count("/")
+
+
+def test_a_partial_discovery_manifest_makes_the_estate_partial(tmp_path: Path) -> None:
+    import shutil
+
+    from pathwarden.providers.load import load_estate
+    from pathwarden.providers.manifest import CallRecord, CallStatus, Manifest, write_manifest
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "backup-console" / "snapshot"
+    shutil.copytree(example, tmp_path / "snap")
+    assert not load_estate([tmp_path / "snap"]).partial
+    failed = CallRecord(
+        "111122223333",
+        "us-east-1",
+        "ec2:DescribeNetworkAcls",
+        CallStatus.FAILED,
+        error="Throttling after 10 attempts",
+    )
+    write_manifest(
+        tmp_path / "snap",
+        Manifest(
+            "aws",
+            "0.1.0",
+            "2026-11-25T00:00:00Z",
+            "2026-11-25T00:01:00Z",
+            ("111122223333",),
+            ("us-east-1",),
+            (failed,),
+        ),
+    )
+    estate = load_estate([tmp_path / "snap"])
+    assert estate.partial
+    assert any("DescribeNetworkAcls" in n.message for n in estate.notices)

@@ -13,6 +13,7 @@ import click
 
 from pathwarden import __version__
 from pathwarden.cli.check_cmd import check
+from pathwarden.cli.discover_cmd import discover, iam
 from pathwarden.cli.policy_cmd import policy, segments
 from pathwarden.cli.reach_cmd import reach
 from pathwarden.errors import PathwardenError
@@ -33,7 +34,7 @@ def cli() -> None:
     """pathwarden closes dangerous movement paths in cloud networks, one path at a time."""
 
 
-for command in (reach, policy, segments, check):
+for command in (reach, policy, segments, check, discover, iam):
     cli.add_command(command)
 
 

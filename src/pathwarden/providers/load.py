@@ -86,12 +86,41 @@ def load_estate(
     estates: list[Estate] = []
     with gc_paused():
         for p in paths:
-            for loader, folder, scope in find_snapshots(Path(p)):
+            path = Path(p)
+            for loader, folder, scope in find_snapshots(path):
                 estates.append(loader.load(folder, scope, (lo, hi)))
+            estates.extend(_discovery_gaps(path))
     estate = Estate.merge(estates)
     options = dict(estate.options)
     options["aws.ephemeral_ports"] = (lo, hi)
     return replace(estate, options=options, notices=estate.notices + _duplicates(estate))
+
+
+def _discovery_gaps(path: Path) -> list[Estate]:
+    """A partial discovery (manifest.json says so) makes the whole estate partial.
+
+    A call that failed wrote no file, so without this a missing NACL file would silently read
+    as "no NACLs". The manifest sits in the snapshot folder, in its ``aws/`` part of a mixed
+    layout, or two levels up when ``path`` is one ``<account>/<region>/`` folder.
+    """
+    from pathwarden.providers.manifest import read_manifest
+
+    out: list[Estate] = []
+    folders = [path, path / "aws"]
+    if path.parent.name.isdigit() and len(path.parent.name) == 12:  # <account>/<region>/
+        folders.append(path.parent.parent)
+    for folder in folders:
+        manifest = read_manifest(folder)
+        if manifest is not None and manifest.partial:
+            out.append(
+                Estate(
+                    partial=True,
+                    notices=manifest.notices(),
+                    sources=(str(folder / "manifest.json"),),
+                )
+            )
+            break
+    return out
 
 
 def _duplicates(estate: Estate) -> tuple[Notice, ...]:

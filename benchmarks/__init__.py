@@ -1,0 +1,1 @@
+"""Synthetic estates at scale and the harness that measures pathwarden on them."""
