@@ -267,3 +267,10 @@ def test_rule_ids_within_names_only_rules_that_open_those_ports() -> None:
     assert set(result.rule_ids()) == {"sg-a-out0", "sg-b-in0", "sg-b-in1"}
     assert set(result.rule_ids(ServiceSet.tcp(443))) == {"sg-a-out0", "sg-b-in1"}
     assert result.explanations(ServiceSet.udp(53)) == []
+
+
+def test_outside_to_outside_is_not_a_path_of_ours() -> None:
+    e = estate(
+        [eni("eni-a", ["10.0.1.1"], "s1", ["sg-o"])], [sg("sg-o", [], OPEN_OUT)], {"s1": None}
+    )
+    assert not Engine(e).reach("0.0.0.0/0", "10.0.0.0/8").open

@@ -13,6 +13,7 @@ import click
 
 from pathwarden import __version__
 from pathwarden.cli.check_cmd import check
+from pathwarden.cli.discover_azure import azure
 from pathwarden.cli.discover_cmd import discover, iam
 from pathwarden.cli.policy_cmd import policy, segments
 from pathwarden.cli.reach_cmd import reach
@@ -36,6 +37,7 @@ def cli() -> None:
 
 for command in (reach, policy, segments, check, discover, iam):
     cli.add_command(command)
+discover.add_command(azure)
 
 
 def main() -> None:

@@ -46,11 +46,18 @@ class EndpointIndex:
         self.by_filter: dict[str, list[Workload]] = {}
         self.by_name: dict[str, list[Workload]] = {}
         self.by_ip: dict[IPAddress, list[Workload]] = {}
+        self.by_label: dict[str, list[Workload]] = {}
+        self.by_id: dict[str, Workload] = {}
         for w in estate.workloads:
+            self.by_id[_key(w.id)] = w
             if w.instance:
-                self.by_instance.setdefault(w.instance, []).append(w)
+                self.by_instance.setdefault(_key(w.instance), []).append(w)
+                if "/" in w.instance:  # an ARM or GCP resource path: its last part is the name
+                    self.by_name.setdefault(w.instance.rsplit("/", 1)[-1], []).append(w)
             for f in w.filters:
-                self.by_filter.setdefault(f, []).append(w)
+                self.by_filter.setdefault(_key(f), []).append(w)
+            for label in w.labels:
+                self.by_label.setdefault(_key(label), []).append(w)
             if w.name:
                 self.by_name.setdefault(w.name, []).append(w)
             for a in w.addresses:
@@ -69,13 +76,16 @@ def parse_endpoint(
         if segments is None:
             raise EndpointError(f"{text}: segment endpoints need --policy")
         return segments(text.removeprefix("segment:"))
-    w = index.estate.workload(text)
+    key = _key(text)
+    w = index.by_id.get(key)
     if w is not None:
         return Endpoint.of_workloads(text, [w])
-    if text in index.by_instance:
-        return Endpoint.of_workloads(text, index.by_instance[text])
-    if text in index.estate.filters:
-        return Endpoint.of_workloads(text, index.by_filter.get(text, []))
+    if key in index.by_instance:
+        return Endpoint.of_workloads(text, index.by_instance[key])
+    if key in index.by_filter or text in index.estate.filters:
+        return Endpoint.of_workloads(text, index.by_filter.get(key, []))
+    if key in index.by_label:  # Azure ASG ids, GCP network tags
+        return Endpoint.of_workloads(text, index.by_label[key])
     if "/" not in text:
         try:
             ip = parse_address(text)
@@ -97,3 +107,8 @@ def parse_endpoint(
         f"{text!r} is not an ENI, instance, security group, IP address, CIDR or segment:NAME "
         "in this estate"
     )
+
+
+def _key(text: str) -> str:
+    """ARM resource ids are case-insensitive; other ids are compared as written."""
+    return text.lower() if text.startswith("/subscriptions/") else text

@@ -120,8 +120,11 @@ class Engine:
         opened = NO_SERVICES
         pairs: list[PairResult] = []
         classes: set[tuple[int, int]] = set()
+        dst_inside = {k: v for k, v in dst_sides.items() if k[0] != OUTSIDE}
         for (sc, sfam, satom), sside in src_sides.items():
-            for (dc, dfam, datom), dside in dst_sides.items():
+            # two outside addresses have no filter of ours between them: not our path
+            targets = dst_inside if sc == OUTSIDE else dst_sides
+            for (dc, dfam, datom), dside in targets.items():
                 if sfam is not dfam or _only_self(sside, dside):
                     continue
                 classes.add((sc, dc))

@@ -21,6 +21,7 @@ from pathlib import Path
 from pathwarden.errors import InputError, SnapshotError
 from pathwarden.model import Estate, Notice
 from pathwarden.providers.aws import load as aws_load
+from pathwarden.providers.azure import load as azure_load
 from pathwarden.providers.jsondoc import gc_paused
 
 
@@ -58,6 +59,10 @@ def _load_aws(directory: Path, scope: Scope, ephemeral_ports: tuple[int, int]) -
     )
 
 
+def _load_azure(directory: Path, scope: Scope, ephemeral_ports: tuple[int, int]) -> Estate:
+    return azure_load.load_azure_snapshot(directory)
+
+
 AWS_ACCOUNT = re.compile(r"\d{12}")
 AWS_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+")
 
@@ -69,6 +74,14 @@ SNAPSHOT_LOADERS: dict[str, SnapshotLoader] = {
         scope_folders=(AWS_ACCOUNT, AWS_REGION),
         layout="<account-id>/<region>/",
         load=_load_aws,
+    ),
+    "azure": SnapshotLoader(
+        cloud="azure",
+        markers=azure_load.MARKERS,
+        expected=azure_load.EXPECTED,
+        scope_folders=(azure_load.SUBSCRIPTION_FOLDER,),
+        layout="<subscription-id>/",
+        load=_load_azure,
     ),
 }
 CLOUD_FOLDERS = ("aws", "azure", "gcp")

@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from pathwarden.model import Estate
 from pathwarden.providers.aws.semantics import AwsSemantics
+from pathwarden.providers.azure import semantics as _azure  # noqa: F401  (registers "azure")
 from pathwarden.providers.base import SEMANTICS, Semantics, register
+from pathwarden.providers.gcp import semantics as _gcp  # noqa: F401  (registers "gcp")
 
 register("aws", AwsSemantics)
 

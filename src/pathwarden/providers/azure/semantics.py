@@ -1,0 +1,227 @@
+"""Azure evaluation semantics (docs/azure-semantics.md is the specification).
+
+A flow from NIC A (subnet X, VNet P) to NIC B (subnet Y, VNet Q) passes two chains, and both
+must let it through (network-security-group-how-it-works.md):
+
+- outbound at A: P's AVNM security admin rules (a tier: ``AlwaysAllow`` accepts, ``Deny``
+  refuses, ``Allow`` goes on; concept-security-admins.md), then A's NIC NSG, then X's subnet NSG;
+- inbound at B: Q's admin rules, then Y's subnet NSG, then B's NIC NSG.
+
+Each NSG is first-match by ascending priority; a missing NSG at a level allows everything; the
+subnet NSG applies inside the subnet too. Service tags resolve per VNet: ``VirtualNetwork`` is
+the VNet's address space, its connected peers' spaces and 168.63.129.16 (service-tags-overview.md);
+``Internet`` is everything else. 168.63.129.16 and 169.254.169.254 are never a path.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Hashable, Iterable
+from dataclasses import replace
+
+from pathwarden.engine.stages import Chain, FilterStage, Stage
+from pathwarden.engine.verdicts import Mode
+from pathwarden.model import (
+    ANY,
+    NOWHERE,
+    Action,
+    AddressSet,
+    Direction,
+    Estate,
+    Filter,
+    FilterKind,
+    Peer,
+    PeerKind,
+    Workload,
+)
+from pathwarden.model.addresses import parse_network
+from pathwarden.providers.azure.load import asg_set_id, service_tag_id
+from pathwarden.providers.azure.rules import CLOUD, INTERNET, LOAD_BALANCER, VIRTUAL_NETWORK
+from pathwarden.providers.azure.shapes import key, name_of
+from pathwarden.providers.base import register
+
+HOST_VIP = AddressSet.parse("168.63.129.16/32")
+# network-security-groups-overview.md § Azure platform considerations: the host virtual IP and
+# the instance metadata service are not subject to NSGs.
+PLATFORM = HOST_VIP | AddressSet.parse("169.254.169.254/32")
+
+
+class AzureSemantics:
+    cloud = CLOUD
+
+    def __init__(self, estate: Estate) -> None:
+        self.estate = estate
+        self.networks = {k: n for k, n in estate.networks.items() if n.cloud == CLOUD}
+        self._vnet: dict[str, AddressSet] = {}
+        self._cidrs: dict[str, AddressSet] = {}
+        self._admin = {
+            f.network: f
+            for f in estate.filters.values()
+            if f.cloud == CLOUD and f.layer == "az_admin"
+        }
+        self._scoped: dict[tuple[str, str], Filter] = {}
+        self._stages: dict[Hashable, FilterStage] = {}
+        self._fallback_asg: dict[str, AddressSet] | None = None
+
+    # -- Semantics protocol -------------------------------------------------------------------
+    def class_key(self, workload: Workload) -> Hashable:
+        # ASG membership is per address, so the atoms (not the class) carry it.
+        return (workload.network, workload.subnet, tuple(workload.filters))
+
+    def resolve(self, peer: Peer, owner: Filter) -> AddressSet:
+        kind = peer.kind
+        if kind is PeerKind.ANY:
+            return ANY
+        if kind is PeerKind.CIDR:
+            hit = self._cidrs.get(peer.value)
+            if hit is None:
+                hit = self._cidrs[peer.value] = AddressSet.of_network(parse_network(peer.value))
+            return hit
+        if kind is PeerKind.SERVICE_TAG:
+            return self.service_tag(peer.value, owner.network)
+        if kind is PeerKind.ASG:
+            return self.asg(peer.value)
+        return NOWHERE
+
+    def address_sets(self) -> Iterable[AddressSet]:
+        for vnet in self.networks:
+            yield self.virtual_network(vnet)
+        yield HOST_VIP
+        seen: set[Peer] = set()
+        for f in self.estate.filters.values():
+            if f.cloud != CLOUD:
+                continue
+            for r in f.rules:
+                for p in r.src + r.dst:
+                    if p in seen or p.kind is PeerKind.ANY:
+                        continue
+                    seen.add(p)
+                    if p.kind is not PeerKind.SERVICE_TAG or key(p.value) not in _PER_VNET:
+                        yield self.resolve(p, f)
+
+    def platform(self) -> AddressSet:
+        return PLATFORM
+
+    def path(self, src: Workload | None, dst: Workload | None) -> tuple[Chain, ...] | None:
+        if src is None and dst is None:
+            return None
+        if src is not None and dst is not None and not self._routable(src, dst):
+            return None
+        chains: list[Chain] = []
+        if src is not None:
+            chains.append(self._chain(src, Direction.EGRESS))
+        if dst is not None:
+            chains.append(self._chain(dst, Direction.INGRESS))
+        return tuple(chains)
+
+    # -- address sets --------------------------------------------------------------------------
+    def virtual_network(self, vnet: str) -> AddressSet:
+        """service-tags-overview.md: "the virtual network address space ... all connected
+        address spaces ... peered virtual networks ... the virtual IP address of the host"."""
+        hit = self._vnet.get(vnet)
+        if hit is None:
+            n = self.networks.get(vnet)
+            parts = [HOST_VIP]
+            if n is not None:
+                parts.append(n.cidrs)
+                parts.extend(
+                    self.networks[p].cidrs for p in n.peers if p in self.networks
+                )
+            hit = self._vnet[vnet] = AddressSet.union_all(parts)
+        return hit
+
+    def service_tag(self, name: str, vnet: str) -> AddressSet:
+        k = key(name)
+        if k == key(VIRTUAL_NETWORK):
+            return self.virtual_network(vnet) if vnet else NOWHERE
+        if k == key(INTERNET):
+            return ANY - self.virtual_network(vnet) if vnet else ANY - HOST_VIP
+        listed = self.estate.prefix_lists.get(service_tag_id(name))
+        if listed is not None:
+            return listed.addresses
+        if k == key(LOAD_BALANCER):
+            return HOST_VIP
+        return NOWHERE
+
+    def asg(self, asg_id: str) -> AddressSet:
+        listed = self.estate.prefix_lists.get(asg_set_id(asg_id))
+        if listed is not None:
+            return listed.addresses
+        if self._fallback_asg is None:  # an estate built without per-address membership
+            members: dict[str, list[str]] = {}
+            for w in self.estate.workloads:
+                for label in w.labels:
+                    members.setdefault(key(label), []).extend(w.addresses)
+            self._fallback_asg = {
+                k: AddressSet.of_ips(ipaddress.ip_address(a) for a in v)
+                for k, v in members.items()
+            }
+        return self._fallback_asg.get(key(asg_id), NOWHERE)
+
+    # -- chains --------------------------------------------------------------------------------
+    def _routable(self, src: Workload, dst: Workload) -> bool:
+        if src.network == dst.network:
+            return True
+        a = self.networks.get(src.network)
+        b = self.networks.get(dst.network)
+        return (a is not None and dst.network in a.peers) or (
+            b is not None and src.network in b.peers
+        )
+
+    def _chain(self, w: Workload, direction: Direction) -> Chain:
+        stages: list[Stage] = []
+        admin = self._admin.get(w.network)
+        if admin is not None:
+            stages.append(self._stage("admin", admin, w.network, direction, w.network))
+        subnet = self.estate.subnets.get(w.subnet)
+        subnet_nsg = self._nsg(subnet.filters if subnet else (), w.network)
+        nic_nsg = self._nsg(w.filters, w.network)
+        levels = [("NIC", nic_nsg, w.name or w.id), ("subnet", subnet_nsg, name_of(w.subnet))]
+        if direction is Direction.INGRESS:
+            levels.reverse()
+        for level, f, where in levels:
+            if f is not None:
+                stages.append(self._stage(level, f, w.network, direction, where))
+        return tuple(stages)
+
+    def _nsg(self, ids: tuple[str, ...], vnet: str) -> Filter | None:
+        for fid in ids:
+            f = self.estate.filters.get(fid)
+            if f is not None:
+                return self._in_vnet(f, vnet)
+        return None  # no NSG (or an unknown one) at this level: it allows everything
+
+    def _in_vnet(self, f: Filter, vnet: str) -> Filter:
+        """The NSG as evaluated in ``vnet`` (its tags resolve there). An NSG associated in
+        several VNets gets one variant per VNet, with an id of its own for the memo."""
+        if f.network == vnet:
+            return f
+        k = (f.id, vnet)
+        hit = self._scoped.get(k)
+        if hit is None:
+            hit = self._scoped[k] = replace(f, id=f"{f.id}@{vnet}", network=vnet)
+        return hit
+
+    def _stage(
+        self, level: str, f: Filter, vnet: str, direction: Direction, where: str
+    ) -> FilterStage:
+        k = (level, f.id, direction, where)
+        hit = self._stages.get(k)
+        if hit is None:
+            if level == "admin":
+                hit = FilterStage(
+                    f"security admin rules of {name_of(vnet)} ({direction.value})",
+                    (f,), direction, FilterKind.PRIORITY, Action.GOTO_NEXT, Mode.TIER,
+                )
+            else:
+                hit = FilterStage(
+                    f"{level} NSG {f.name or name_of(f.id)} ({direction.value}, {where})",
+                    (f,), direction, FilterKind.FIRST_MATCH, Action.DENY, Mode.GATE,
+                )
+            self._stages[k] = hit
+        return hit
+
+
+_PER_VNET = {key(VIRTUAL_NETWORK), key(INTERNET)}
+
+register(CLOUD, AzureSemantics)
