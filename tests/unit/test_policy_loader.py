@@ -160,10 +160,10 @@ CASES = [
     ),
     (
         "unknown cloud",
-        ("{aws: {instance", "{azure: {instance"),
+        ("{aws: {instance", "{oci: {instance"),
         10,
         14,
-        ["unknown selector 'azure'", "expected one of: aws, cidr"],
+        ["unknown selector 'oci'", "expected one of: aws, azure, cidr"],
     ),
     (
         "unknown aws key",

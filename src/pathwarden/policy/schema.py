@@ -5,7 +5,7 @@ The schema is generated from the small registries below, so the published copy
 Semantic checks (segments that exist, port numbers in range, approvals) follow in
 :mod:`pathwarden.policy.validate`.
 
-Cloud selectors live in :data:`CLOUD_SELECTORS`: one entry per cloud key (``aws`` today), each
+Cloud selectors live in :data:`CLOUD_SELECTORS`: one entry per cloud key (``aws``, ``azure``), each
 naming its own keys. Azure and GCP selectors arrive by adding ``"azure"``/``"gcp"`` entries
 here (and their matching in :mod:`pathwarden.policy.segments`); until then those keys are
 rejected with an error that lists the known ones.
@@ -61,6 +61,22 @@ CLOUD_SELECTORS: dict[str, dict[str, JSONSchema]] = {
         "subnet": _one_or_more(_IDS, "Subnet id(s)."),
         "vpc": _one_or_more(_IDS, "VPC id(s)."),
         "account": _one_or_more(_ACCOUNT, "AWS account id(s)."),
+    },
+    "azure": {
+        "tag": {
+            "description": "Tags of the NIC; every key must match. A list of values matches any "
+            "of them.",
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": _one_or_more({"type": ["string", "integer"]}, "Tag value(s)"),
+        },
+        "nic": _one_or_more(_IDS, "NIC resource id(s) or name(s)."),
+        "vm": _one_or_more(_IDS, "Virtual machine resource id(s) or name(s): all its NICs."),
+        "subnet": _one_or_more(_IDS, "Subnet resource id(s)."),
+        "vnet": _one_or_more(_IDS, "Virtual network resource id(s) or name(s)."),
+        "asg": _one_or_more(_IDS, "Application security group id(s) or name(s)."),
+        "resource_group": _one_or_more(_IDS, "Resource group name(s) of the NIC."),
+        "subscription": _one_or_more(_IDS, "Subscription id(s)."),
     },
 }
 

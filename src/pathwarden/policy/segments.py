@@ -5,6 +5,9 @@
   with a list of values matches any of them. ``tag`` matches the ENI's tags or its instance's
   tags; ``security_group`` any group on the ENI; ``instance``, ``eni``, ``subnet``, ``vpc``,
   ``account`` the workload's own fields.
+- An ``azure`` selector works the same way on Azure NICs: ``nic``, ``vm``, ``vnet`` and ``asg``
+  take a resource id or a name, ``subnet`` an id, ``resource_group`` a name, ``tag`` the NIC's
+  tags; ARM ids and names compare case-insensitively, as ARM does.
 - A ``cidr`` selector makes every workload with an address inside a member (with all its
   addresses) and adds the range as *outside* addresses: sources or destinations that are not
   workloads of this estate (an office network, a VPN pool). Addresses that belong to a
@@ -24,7 +27,9 @@ from pathwarden.model import NOWHERE, AddressSet, Estate, Workload
 from pathwarden.model.addresses import parse_address
 from pathwarden.policy.model import Policy, Segment, Selector
 
-_FIELDS: dict[str, Callable[[Workload], tuple[str, ...]]] = {
+Fields = dict[str, Callable[[Workload], tuple[str, ...]]]
+
+_AWS: Fields = {
     "security_group": lambda w: w.filters,
     "instance": lambda w: (w.instance,),
     "eni": lambda w: (w.id,),
@@ -32,6 +37,33 @@ _FIELDS: dict[str, Callable[[Workload], tuple[str, ...]]] = {
     "vpc": lambda w: (w.network,),
     "account": lambda w: (w.account,),
 }
+
+
+def _arm(*ids: str) -> tuple[str, ...]:
+    """ARM ids match case-insensitively, in full or by their last segment (the name)."""
+    out: list[str] = []
+    for i in ids:
+        if i:
+            out += [i.lower(), i.rsplit("/", 1)[-1].lower()]
+    return tuple(out)
+
+
+def _resource_group(arm_id: str) -> tuple[str, ...]:
+    parts = arm_id.lower().split("/")
+    return tuple(parts[i + 1] for i, p in enumerate(parts[:-1]) if p == "resourcegroups")
+
+
+_AZURE: Fields = {
+    "nic": lambda w: _arm(w.id),
+    "vm": lambda w: _arm(w.instance),
+    "subnet": lambda w: (w.subnet.lower(),),
+    "vnet": lambda w: _arm(w.network),
+    "asg": lambda w: _arm(*w.labels),
+    "resource_group": lambda w: _resource_group(w.id),
+    "subscription": lambda w: (w.account.lower(),),
+}
+_FIELDS: dict[str, Fields] = {"aws": _AWS, "azure": _AZURE}
+_CASELESS = {"azure"}
 
 
 def _addresses(w: Workload) -> AddressSet:
@@ -54,9 +86,12 @@ def selector_matches(selector: Selector, w: Workload) -> bool:
     for key, values in selector.tags:
         if not any(k == key and v in values for k, v in both):
             return False
+    fields = _FIELDS.get(selector.cloud, {})
+    caseless = selector.cloud in _CASELESS
     for key, values in selector.criteria:
-        field = _FIELDS.get(key)
-        if field is None or not any(v in values for v in field(w)):
+        field = fields.get(key)
+        wanted = {v.lower() for v in values} if caseless else set(values)
+        if field is None or not any(v in wanted for v in field(w)):
             return False
     return True
 
