@@ -1,14 +1,24 @@
-"""``pathwarden check``: the policy against the estate; exit 0 clean, 1 error, 2 findings."""
+"""``pathwarden check``: the policy against the estate; exit 0 clean, 1 error, 2 findings.
+
+The estate is ``--snapshot DIR`` (repeatable) or ``--live aws`` with the scope options of
+``discover`` (:mod:`pathwarden.cli.live`). A partial estate (discovery of part of the scope
+failed) is checked and reported as partial in every format; it never exits 0: enforce-stage
+findings still exit 2 (what was found open is open), otherwise the exit code is 1, because
+"no findings" on an incomplete estate is not a clean result. ``--store PATH`` records the
+snapshot and the result in the store (:mod:`pathwarden.store`).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 
-from pathwarden.check import compare
-from pathwarden.cli.common import load_snapshots, snapshot_options
+from pathwarden.check import CheckResult, compare
+from pathwarden.cli.common import load_snapshots
+from pathwarden.cli.live import EstateSpec, Loaded, estate_options, open_estate
 from pathwarden.engine.engine import Engine
 from pathwarden.errors import InputError
 from pathwarden.policy import load_policy
@@ -23,9 +33,15 @@ policy_option = click.option(
 )
 
 
+def exit_code(result: CheckResult) -> int:
+    """:meth:`CheckResult.exit_code`, except that a partial estate never exits 0."""
+    code = result.exit_code()
+    return 1 if code == 0 and result.partial else code
+
+
 @click.command("check")
 @policy_option
-@snapshot_options
+@estate_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
     "--as-of",
@@ -40,24 +56,35 @@ policy_option = click.option(
     default=None,
     help="Write the report to this file instead of stdout (the exit code is the same).",
 )
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Record the snapshot and this result in the store file (see `pathwarden store`).",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
     policy_file: str,
-    snapshots: tuple[str, ...],
-    ephemeral_ports: str,
+    spec: EstateSpec,
     fmt: str,
     as_of: datetime | None,
     out: str | None,
+    store_path: str | None,
 ) -> None:
     """Compare the policy with what is really open, and report the findings.
 
-    Exit 0: no enforce-stage findings (monitor-stage ones are reported); 1: error;
-    2: enforce-stage findings.
+    Exit 0: no enforce-stage findings (monitor-stage ones are reported); 1: error, or a
+    partial estate without enforce-stage findings; 2: enforce-stage findings.
     """
     policy = load_policy(policy_file)
-    engine = Engine(load_snapshots(snapshots, ephemeral_ports))
-    result = compare(engine, policy, as_of=as_of.date() if as_of else date.today())
+    with open_estate(spec, load_snapshots) as loaded:
+        day = as_of.date() if as_of else date.today()
+        result = compare(Engine(loaded.estate), policy, as_of=day)
+        code = exit_code(result)
+        if store_path:
+            _record(store_path, loaded, policy_file, result, code)
     text = render(result, fmt)
     if out:
         try:
@@ -66,4 +93,24 @@ def check(
             raise InputError(f"--out {out}: cannot write the report: {e.strerror or e}") from e
     else:
         click.echo(text, nl=False)
-    ctx.exit(result.exit_code())
+    if result.partial and code == 1:
+        click.echo("pathwarden: partial estate and no enforce-stage findings: not a clean "
+                   "result (exit 1)", err=True)
+    ctx.exit(code)
+
+
+def _record(store_path: str, loaded: Loaded, policy_file: str, result: CheckResult,
+            code: int) -> None:
+    from pathwarden.store import Store
+
+    try:
+        policy_sha = hashlib.sha256(Path(policy_file).read_bytes()).hexdigest()
+    except OSError as e:
+        raise InputError(f"{policy_file}: cannot read: {e.strerror or e}") from e
+    with Store(store_path) as store:
+        snapshot_id = None
+        if len(loaded.folders) == 1:
+            record, _ = store.put_snapshot(loaded.folders[0], source=loaded.label)
+            snapshot_id = record.id
+        store.record_check(result.to_json(), policy_file=policy_file, policy_sha256=policy_sha,
+                           snapshot_id=snapshot_id, exit_code=code)

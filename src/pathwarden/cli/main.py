@@ -15,8 +15,10 @@ from pathwarden import __version__
 from pathwarden.cli.check_cmd import check
 from pathwarden.cli.discover_azure import azure
 from pathwarden.cli.discover_cmd import discover, iam
+from pathwarden.cli.drift_cmd import drift
 from pathwarden.cli.policy_cmd import policy, segments
 from pathwarden.cli.reach_cmd import reach
+from pathwarden.cli.store_cmd import store
 from pathwarden.errors import PathwardenError
 
 
@@ -35,7 +37,7 @@ def cli() -> None:
     """pathwarden closes dangerous movement paths in cloud networks, one path at a time."""
 
 
-for command in (reach, policy, segments, check, discover, iam):
+for command in (reach, policy, segments, check, discover, iam, drift, store):
     cli.add_command(command)
 discover.add_command(azure)
 
