@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pathwarden.engine.verdicts import Decision
-from pathwarden.model import Action, Estate, Notice, ServiceSet
+from pathwarden.model import Action, AddressSet, Estate, Notice, ServiceSet
 from pathwarden.model.services import protocol_name
 
 LETS_THROUGH = (Action.ALLOW, Action.ALWAYS_ALLOW, Action.GOTO_NEXT)
@@ -28,8 +28,8 @@ class PairResult:
     dst_class: int
     src_workloads: tuple[str, ...]
     dst_workloads: tuple[str, ...]
-    src_ranges: tuple[str, ...]
-    dst_ranges: tuple[str, ...]
+    src_outside: AddressSet
+    dst_outside: AddressSet
     open: ServiceSet
     stages: tuple[StageDecision, ...]
 
@@ -162,12 +162,27 @@ def _entry_services(entry: dict[str, Any], within: ServiceSet) -> ServiceSet:
 def _members(group: list[PairResult], *, src: bool) -> list[str]:
     names: dict[str, None] = {}
     for p in group:
-        for n in (p.src_workloads + p.src_ranges) if src else (p.dst_workloads + p.dst_ranges):
+        ids, outside = (p.src_workloads, p.src_outside) if src else (p.dst_workloads, p.dst_outside)
+        for n in ids:
             names[n] = None
+        for n in _prefixes(outside, MAX_MEMBERS + 1):
+            names[n] = None
+        if len(names) > MAX_MEMBERS:
+            break
     items = list(names)
     if len(items) > MAX_MEMBERS:
-        return [*items[:MAX_MEMBERS], f"+{len(items) - MAX_MEMBERS} more"]
+        return [*items[:MAX_MEMBERS], "and more"]
     return items
+
+
+def _prefixes(addresses: AddressSet, limit: int) -> list[str]:
+    """At most ``limit`` CIDR prefixes of ``addresses`` (summarising every range is slow)."""
+    out: list[str] = []
+    for net in addresses.networks():
+        out.append(str(net))
+        if len(out) >= limit:
+            break
+    return out
 
 
 def _short(items: list[str]) -> str:

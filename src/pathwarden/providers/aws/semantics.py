@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pathwarden.engine.stages import Chain, Context, FilterStage, Stage
 from pathwarden.engine.verdicts import Contribution, Decision, Mode
@@ -32,7 +33,8 @@ from pathwarden.model import (
     Workload,
 )
 from pathwarden.model.addresses import Family, parse_network
-from pathwarden.model.services import ICMP, ICMPV6, TCP, UDP
+from pathwarden.model.intervals import IntervalSet
+from pathwarden.model.services import BLOCK, ICMP, ICMPV6, TCP, UDP
 
 DEFAULT_EPHEMERAL = (1024, 65535)
 
@@ -52,14 +54,17 @@ PLATFORM = AddressSet.union_all(
 )
 
 _ECHO = {ICMP: (8, 0), ICMPV6: (128, 129)}  # echo request type -> echo reply type
+_SPECIAL = ServiceSet.union_all(ServiceSet.protocol(p) for p in (TCP, UDP, ICMP, ICMPV6))
 
 
+@lru_cache(maxsize=4096)
 def forward_from_return(back: ServiceSet, ephemeral: tuple[int, int]) -> ServiceSet:
     """The forward services whose replies fit in ``back`` (what the return NACLs allow).
 
     TCP/UDP: a reply goes to one of the client's ephemeral ports; one allowed port suffices,
     since the client (an attacker) picks it. ICMP echo needs the echo reply; other ICMP types
-    are one-way. Any other protocol needs the same protocol allowed back.
+    are one-way. Any other protocol needs the same protocol allowed back (NACL entries for
+    those protocols ignore ports, so a whole protocol block is in ``back`` or not).
     """
     parts: list[ServiceSet] = []
     lo, hi = ephemeral
@@ -67,13 +72,16 @@ def forward_from_return(back: ServiceSet, ephemeral: tuple[int, int]) -> Service
         if back & ServiceSet.ports(proto, lo, hi):
             parts.append(ServiceSet.protocol(proto))
     for proto, (request, reply) in _ECHO.items():
-        one_way = ServiceSet.protocol(proto) - ServiceSet.icmp(proto, request)
-        parts.append(one_way)
+        parts.append(ServiceSet.protocol(proto) - ServiceSet.icmp(proto, request))
         if back.contains(proto, reply * 256):
             parts.append(ServiceSet.icmp(proto, request))
-    for proto, _ in back.by_protocol():
-        if proto not in (TCP, UDP, ICMP, ICMPV6) and back.contains(proto, 0):
-            parts.append(ServiceSet.protocol(proto))
+    others = []
+    for start, end in (back - _SPECIAL).values:
+        first = -(-start // BLOCK)  # protocols whose port 0 lies in [start, end]
+        last = end // BLOCK
+        if first <= last:
+            others.append((first * BLOCK, last * BLOCK + BLOCK - 1))
+    parts.append(ServiceSet(IntervalSet(others)) - _SPECIAL)
     return ServiceSet.union_all(parts)
 
 
