@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pathwarden.engine.engine import Engine, ReachResult
+from pathwarden.engine.engine import Engine
+from pathwarden.engine.result import ReachResult
 from pathwarden.model import Estate
 from pathwarden.providers.load import load_estate
 

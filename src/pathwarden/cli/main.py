@@ -15,6 +15,7 @@ from pathwarden import __version__
 from pathwarden.cli.check_cmd import check
 from pathwarden.cli.discover_azure import azure
 from pathwarden.cli.discover_cmd import discover, iam
+from pathwarden.cli.discover_gcp import gcp
 from pathwarden.cli.drift_cmd import drift
 from pathwarden.cli.policy_cmd import policy, segments
 from pathwarden.cli.reach_cmd import reach
@@ -40,6 +41,7 @@ def cli() -> None:
 for command in (reach, policy, segments, check, discover, iam, drift, store):
     cli.add_command(command)
 discover.add_command(azure)
+discover.add_command(gcp)
 
 
 def main() -> None:

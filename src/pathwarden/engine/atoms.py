@@ -66,5 +66,9 @@ class AtomIndex:
             yield self._sigs[i], start, end
             i += 1
 
+    def count_in(self, lo: int, hi: int) -> int:
+        """How many elementary intervals overlap [lo, hi]."""
+        return bisect_right(self._bounds, hi) - bisect_right(self._bounds, lo) + 1
+
     def __len__(self) -> int:
         return len(self._reps)

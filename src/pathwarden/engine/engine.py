@@ -37,6 +37,7 @@ from pathwarden.providers.base import Semantics
 from pathwarden.providers.registry import semantics_for
 
 OUTSIDE = -1
+_FEW_ATOMS = 16  # below this many global atoms, a range needs no path-local split
 SideKey = tuple[int, Family, int]  # (class, family, atom)
 
 
@@ -90,7 +91,7 @@ class Engine:
         self._paths: dict[tuple[int, int], tuple[Chain, ...] | None] = {}
         self._pairs: dict[Hashable, tuple[ServiceSet, tuple[StageDecision, ...]]] = {}
         self._addr_atoms: dict[str, tuple[Family, int]] = {}
-        self._index: EndpointIndex | None = None
+        self._index = EndpointIndex(estate)
         self._local: dict[tuple[int, int, Family], AtomIndex] = {}
 
     # -- public ------------------------------------------------------------------------------
@@ -102,8 +103,6 @@ class Engine:
         return sum(len(a) for a in self._atoms.values())
 
     def endpoint(self, text: str, segments: SegmentResolver | None = None) -> Endpoint:
-        if self._index is None:
-            self._index = EndpointIndex(self.estate)
         return parse_endpoint(self._index, text, segments)
 
     def reach(
@@ -193,12 +192,15 @@ class Engine:
         """
         if not outside:
             return []
-        local = self._local_atoms(sc, dc, fam)
+        atoms = self._atoms[fam]
+        few = sum(atoms.count_in(lo, hi) for lo, hi in outside) <= _FEW_ATOMS
+        index = atoms if few else self._local_atoms(sc, dc, fam)
         groups: dict[int, _Side] = {}
         for lo, hi in outside:
-            for sig, start, end in local.atoms_in(lo, hi):
+            for sig, start, end in index.atoms_in(lo, hi):
                 groups.setdefault(sig, _Side()).ranges.append((start, end))
-        atoms = self._atoms[fam]
+        if few:  # already global atoms (a host address, a small range)
+            return list(groups.items())
         return [(atoms.atom(side.ranges[0][0]), side) for side in groups.values()]
 
     def _local_atoms(self, sc: int, dc: int, fam: Family) -> AtomIndex:

@@ -22,6 +22,7 @@ from pathwarden.errors import InputError, SnapshotError
 from pathwarden.model import Estate, Notice
 from pathwarden.providers.aws import load as aws_load
 from pathwarden.providers.azure import load as azure_load
+from pathwarden.providers.gcp import load as gcp_load
 from pathwarden.providers.jsondoc import gc_paused
 
 
@@ -63,6 +64,10 @@ def _load_azure(directory: Path, scope: Scope, ephemeral_ports: tuple[int, int])
     return azure_load.load_azure_snapshot(directory)
 
 
+def _load_gcp(directory: Path, scope: Scope, ephemeral_ports: tuple[int, int]) -> Estate:
+    return gcp_load.load_gcp_snapshot(directory, project=scope.account)
+
+
 AWS_ACCOUNT = re.compile(r"\d{12}")
 AWS_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+")
 
@@ -82,6 +87,14 @@ SNAPSHOT_LOADERS: dict[str, SnapshotLoader] = {
         scope_folders=(azure_load.SUBSCRIPTION_FOLDER,),
         layout="<subscription-id>/",
         load=_load_azure,
+    ),
+    "gcp": SnapshotLoader(
+        cloud="gcp",
+        markers=gcp_load.MARKERS,
+        expected=gcp_load.EXPECTED,
+        scope_folders=(gcp_load.PROJECT_FOLDER,),
+        layout="<project-id>/",
+        load=_load_gcp,
     ),
 }
 CLOUD_FOLDERS = ("aws", "azure", "gcp")
@@ -119,7 +132,7 @@ def _discovery_gaps(path: Path) -> list[Estate]:
     from pathwarden.providers.manifest import read_manifest
 
     out: list[Estate] = []
-    folders = [path, path / "aws"]
+    folders = [path, *(path / cloud for cloud in CLOUD_FOLDERS)]
     if path.parent.name.isdigit() and len(path.parent.name) == 12:  # <account>/<region>/
         folders.append(path.parent.parent)
     for folder in folders:

@@ -13,6 +13,10 @@ EXTRAS = {
     "azure.mgmt.network": "azure",
     "azure.identity": "azure",
     "google.cloud.compute_v1": "gcp",
+    "google.auth": "gcp",
+    "google.auth.exceptions": "gcp",
+    "google.api_core.retry": "gcp",
+    "google.api_core.exceptions": "gcp",
 }
 
 

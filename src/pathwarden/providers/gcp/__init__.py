@@ -1,0 +1,1 @@
+"""Google Cloud: VPC firewall rules and firewall policies (docs/gcp-semantics.md)."""
