@@ -1,0 +1,95 @@
+"""Approval records: ``{change, approver, approved_at, expires, changeset_sha256}`` (YAML).
+
+``pathwarden approve`` writes one; a change-control pipeline may write the same file itself.
+An approval matches a ChangeSet when its ``changeset_sha256`` is the ChangeSet's ``sha256`` and
+it has not expired (valid through the day of ``expires``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pathwarden.errors import InputError
+
+FIELDS = ("change", "approver", "approved_at", "expires", "changeset_sha256")
+
+
+class ApprovalError(InputError):
+    """An approval file that cannot be read or is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    change: str
+    approver: str
+    approved_at: str
+    expires: date | None
+    changeset_sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "change": self.change,
+            "approver": self.approver,
+            "approved_at": self.approved_at,
+            "expires": self.expires.isoformat() if self.expires else None,
+            "changeset_sha256": self.changeset_sha256,
+        }
+
+    def mismatch(self, changeset_sha256: str, today: date) -> str:
+        """Why this approval does not allow applying the ChangeSet, or ``""``."""
+        if self.changeset_sha256 != changeset_sha256:
+            return (f"approval {self.change} is for ChangeSet {self.changeset_sha256[:12]}..., "
+                    f"not {changeset_sha256[:12]}...")
+        if self.expires is not None and self.expires < today:
+            return f"approval {self.change} expired on {self.expires.isoformat()}"
+        return ""
+
+
+def make_approval(changeset_sha256: str, change: str, approver: str,
+                  expires: date | None, now: datetime | None = None) -> Approval:
+    if not change.strip() or not approver.strip():
+        raise ApprovalError("an approval needs a change id (--change) and an approver (--by)")
+    at = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
+    return Approval(change.strip(), approver.strip(), at, expires, changeset_sha256)
+
+
+def write_approval(approval: Approval, path: str | Path) -> None:
+    text = yaml.safe_dump(approval.to_json(), sort_keys=False)
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise ApprovalError(f"{path}: cannot write the approval: {e.strerror or e}") from e
+
+
+def read_approval(path: str | Path) -> Approval:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ApprovalError(f"{path}: cannot read the approval: {e.strerror or e}") from e
+    except yaml.YAMLError as e:
+        raise ApprovalError(f"{path}: not YAML: {e}") from e
+    if not isinstance(data, dict):
+        raise ApprovalError(f"{path}: expected a mapping with {', '.join(FIELDS)}")
+    missing = [k for k in ("change", "approver", "changeset_sha256") if not data.get(k)]
+    if missing:
+        raise ApprovalError(f"{path}: missing {', '.join(missing)}")
+    expires = data.get("expires")
+    if isinstance(expires, str):
+        try:
+            expires = date.fromisoformat(expires)
+        except ValueError:
+            raise ApprovalError(f"{path}: expires: expected YYYY-MM-DD, got {expires!r}") from None
+    if isinstance(expires, datetime):
+        expires = expires.date()
+    if expires is not None and not isinstance(expires, date):
+        raise ApprovalError(f"{path}: expires: expected a date")
+    sha = str(data["changeset_sha256"])
+    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        raise ApprovalError(f"{path}: changeset_sha256: expected 64 hex digits")
+    return Approval(str(data["change"]), str(data["approver"]),
+                    str(data.get("approved_at") or ""), expires, sha)

@@ -1,0 +1,122 @@
+"""The plan -> approve -> apply workflow as plain functions, shared by the CLI and the Ansible
+modules (each is one call here, so check mode, ``--diff`` and the real run see the same plan).
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pathwarden.apply.approval import read_approval
+from pathwarden.apply.audit import AuditLog, StoreAudit
+from pathwarden.apply.aws import AwsWriter
+from pathwarden.apply.runner import Outcome, apply_changeset
+from pathwarden.errors import InputError
+from pathwarden.model import Estate
+from pathwarden.planner import build_changeset, load_changeset, plan_changes
+from pathwarden.policy import load_policy
+
+
+@dataclass(frozen=True, slots=True)
+class LiveScope:
+    """``--live aws`` and its scope options (the same as ``pathwarden discover aws``)."""
+
+    cloud: str = "aws"
+    regions: tuple[str, ...] = ()
+    profile: str | None = None
+    endpoint_url: str | None = None
+
+
+def load_estate_for_plan(snapshots: Sequence[str], live: LiveScope | None,
+                         ephemeral_ports: tuple[int, int] = (1024, 65535)) -> Estate:
+    """The estate from snapshot folders, or from a fresh live discovery (kept in a temporary
+    folder for the duration of the load)."""
+    from pathwarden.providers.load import load_estate
+
+    if snapshots and live is not None:
+        raise InputError("give --snapshot or --live, not both")
+    if live is None:
+        if not snapshots:
+            raise InputError("no estate: give --snapshot DIR or --live aws")
+        return load_estate(list(snapshots), ephemeral_ports=ephemeral_ports)
+    if live.cloud != "aws":
+        raise InputError(f"--live {live.cloud}: only aws can be planned and applied so far")
+    from pathwarden.providers.aws.discover import discover_aws
+
+    with tempfile.TemporaryDirectory(prefix="pathwarden-live-") as tmp:
+        out = Path(tmp) / "snapshot"
+        discover_aws(out, regions=list(live.regions) or None, profile=live.profile,
+                     endpoint_url=live.endpoint_url, progress=False)
+        return load_estate([str(out)], ephemeral_ports=ephemeral_ports)
+
+
+def file_sha256(path: str | Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror or e}") from e
+
+
+def plan_document(estate: Estate, policy_file: str, as_of: date,
+                  sources: Sequence[str] = ()) -> dict[str, Any]:
+    """The ChangeSet for ``estate``; ``sources`` names where the estate came from (the
+    snapshot folders, or ``live:aws:REGIONS``) in the document."""
+    policy = load_policy(policy_file)
+    plan = plan_changes(estate, policy, as_of)
+    return build_changeset(plan, policy_file=Path(policy_file).name,
+                           policy_sha256=file_sha256(policy_file), sources=sources)
+
+
+def sources_of(snapshots: Sequence[str], live: LiveScope | None) -> list[str]:
+    if live is not None:
+        return [f"live:{live.cloud}:{','.join(live.regions) or 'all regions'}"]
+    return [str(s) for s in snapshots]
+
+
+def run_apply(doc: dict[str, Any], *, approval_file: str | None, check: bool,
+              store: str | None = None, audit: AuditLog | None = None,
+              max_changes: int | None = None, allow_brief_gap: bool = False,
+              profile: str | None = None, endpoint_url: str | None = None,
+              region: str | None = None, change_id: str | None = None) -> Outcome:
+    """Apply (or check) a ChangeSet document against AWS, audited in the store."""
+    approval = read_approval(approval_file) if approval_file else None
+    if approval is not None and change_id and approval.change != change_id:
+        raise InputError(f"the approval is for change {approval.change}, not {change_id}")
+    writer = AwsWriter(check=check, profile=profile, endpoint_url=endpoint_url, region=region)
+    own = audit is None
+    log: AuditLog = audit if audit is not None else StoreAudit(store, _actor(approval))
+    try:
+        return apply_changeset(doc, writer, log, approval=approval, max_changes=max_changes,
+                               allow_brief_gap=allow_brief_gap)
+    finally:
+        if own and isinstance(log, StoreAudit):
+            log.close()
+
+
+def _actor(approval: Any) -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user} (approved by {approval.approver})" if approval else user
+
+
+def diff_of(doc: dict[str, Any]) -> list[dict[str, str]]:
+    """Ansible ``diff`` entries, one per resource, straight from the ChangeSet's ``view``."""
+    return [
+        {"before_header": f"{r['id']} ({r['type']}) before",
+         "after_header": f"{r['id']} ({r['type']}) after",
+         "before": "\n".join(r["view"]["before"]) + "\n",
+         "after": "\n".join(r["view"]["after"]) + "\n"}
+        for r in doc["resources"]
+    ]
+
+
+def read_changeset(path: str) -> dict[str, Any]:
+    return load_changeset(path)

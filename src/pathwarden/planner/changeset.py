@@ -1,0 +1,180 @@
+"""The ChangeSet document: one plan object for check mode, ``--diff``, the CAB request, the
+apply and its rollback (docs/planner.md describes every field).
+
+Per resource (an AWS security group or network ACL), in apply order:
+
+- ``precondition.fingerprint``: sha256 of the resource's rules as planned against (see
+  :func:`pathwarden.planner.edits.fingerprint`); apply re-reads the resource and refuses when
+  it differs. ``postcondition.fingerprint`` is what the resource must look like afterwards.
+- ``operations``: add first, then modify, then remove (narrow before broad goes), each with
+  the rule after and before, the strategy, the reason and the paths it closes;
+- ``patch``: RFC 6902 JSON Patch against the normalised estate (:mod:`pathwarden.model.
+  serialize`), ``rollback.patch`` its inverse, ``rollback.operations`` the inverse operations
+  in reverse order;
+- ``view``: the resource's rules before and after, one sorted line each (the Ansible diff);
+- ``collateral``: the address x port volume this resource's edits close beyond the findings.
+
+``sha256`` is the sha256 of the canonical JSON of the whole document without that key. The
+document carries no timestamp, so the same estate, policy and ``as_of`` give the same bytes
+and an approval made on a reviewed plan matches a plan recomputed later from the same state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import jsonpatch
+
+from pathwarden import __version__
+from pathwarden.model import Filter, Rule
+from pathwarden.model.serialize import estate_to_json, filter_json
+from pathwarden.planner.choice import Plan
+from pathwarden.planner.edits import (
+    OpKind,
+    RuleOp,
+    canonical_json,
+    fingerprint,
+    rule_view,
+)
+from pathwarden.planner.volume import Volume
+
+FORMAT = "pathwarden/changeset"
+VERSION = 1
+ORDER = {OpKind.ADD: 0, OpKind.MODIFY: 1, OpKind.REMOVE: 2}
+INVERSE = {OpKind.ADD: OpKind.REMOVE, OpKind.MODIFY: OpKind.MODIFY, OpKind.REMOVE: OpKind.ADD}
+
+
+def document_sha256(doc: dict[str, Any]) -> str:
+    body = {k: v for k, v in doc.items() if k != "sha256"}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def _pointer(fid: str) -> str:
+    return "/filters/" + fid.replace("~", "~0").replace("/", "~1")
+
+
+def _patch(before: Filter, after: Filter) -> list[dict[str, Any]]:
+    ops: list[dict[str, Any]] = jsonpatch.make_patch(filter_json(before), filter_json(after)).patch
+    prefix = _pointer(before.id)
+    out = []
+    for op in ops:
+        item = dict(op)
+        item["path"] = prefix + op["path"]
+        if "from" in item:
+            item["from"] = prefix + op["from"]
+        out.append(item)
+    return out
+
+
+def line(r: Rule) -> str:
+    """One sorted-diff line per rule: ``ingress allow tcp/443 from 10.0.0.0/12 [sgr-...]``."""
+    return f"{r.direction.value} {r.summary()} [{r.id}]"
+
+
+def _op_json(seq: int, op: RuleOp) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "action": op.kind.value,
+        "rule_id": op.rule_id,
+        "rule": rule_view(op.rule) if op.rule is not None else None,
+        "before": rule_view(op.before) if op.before is not None else None,
+        "strategy": op.strategy,
+        "reason": op.reason,
+        "closes": list(op.closes),
+    }
+
+
+def _rollback(ops: Sequence[RuleOp]) -> list[dict[str, Any]]:
+    out = []
+    for seq, op in enumerate(reversed(ops), 1):
+        out.append({
+            "seq": seq,
+            "action": INVERSE[op.kind].value,
+            "rule_id": op.rule_id,
+            "rule": rule_view(op.before) if op.before is not None else None,
+            "before": rule_view(op.rule) if op.rule is not None else None,
+            "undoes": op.kind.value,
+        })
+    return out
+
+
+def _resource(plan: Plan, fid: str, ops: list[RuleOp], volume: Volume) -> dict[str, Any]:
+    before = plan.before.filters[fid]
+    after = plan.after.filters[fid]
+    ordered = sorted(ops, key=lambda op: ORDER[op.kind])
+    return {
+        "cloud": before.cloud,
+        "type": before.layer,
+        "id": fid,
+        "name": before.name,
+        "account": before.account,
+        "region": before.region,
+        "network": before.network,
+        "precondition": {"fingerprint": fingerprint(before), "rules": len(before.rules)},
+        "postcondition": {"fingerprint": fingerprint(after), "rules": len(after.rules)},
+        "operations": [_op_json(i, op) for i, op in enumerate(ordered, 1)],
+        "patch": _patch(before, after),
+        "rollback": {"operations": _rollback(ordered), "patch": _patch(after, before)},
+        "view": {"before": sorted(line(r) for r in before.rules),
+                 "after": sorted(line(r) for r in after.rules)},
+        "closes": sorted({p for op in ops for p in op.closes}),
+        "collateral": {"address_port_volume": volume.collateral, "flows_broken": None},
+    }
+
+
+def estate_sha256(doc: dict[str, Any]) -> str:
+    """sha256 of what the estate *is* (filters, workloads, subnets, networks, prefix lists,
+    partial), not of where it was read from, so a live read and its snapshot agree."""
+    keys = ("workloads", "filters", "subnets", "networks", "prefix_lists", "partial")
+    return hashlib.sha256(canonical_json({k: doc[k] for k in keys})).hexdigest()
+
+
+def build_changeset(plan: Plan, *, policy_file: str, policy_sha256: str,
+                    sources: Sequence[str] = ()) -> dict[str, Any]:
+    """The ChangeSet document of ``plan`` (validated by :func:`.schema.validate` on save).
+
+    ``sources`` names where the estate came from (default: the estate's own sources)."""
+    by_filter: dict[str, list[RuleOp]] = {}
+    for op in plan.ops:
+        by_filter.setdefault(op.filter_id, []).append(op)
+    volumes: dict[str, Volume] = {}
+    for c in plan.choices:
+        for fid, v in c.chosen.per_filter if c.chosen else ():
+            volumes[fid] = volumes.get(fid, Volume()) + v
+    estate_doc = estate_to_json(plan.before)
+    resources = [_resource(plan, fid, ops, volumes.get(fid, Volume()))
+                 for fid, ops in by_filter.items()]
+    closes = sorted({p for r in resources for p in r["closes"]})
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "tool": f"pathwarden {__version__}",
+        "as_of": plan.result_before.as_of.isoformat(),
+        "policy": {"file": policy_file, "sha256": policy_sha256},
+        "estate": {
+            "sources": list(sources or plan.before.sources),
+            "partial": plan.before.partial,
+            "clouds": sorted(plan.before.clouds()),
+            "sha256": estate_sha256(estate_doc),
+        },
+        "summary": {
+            "resources": len(resources),
+            "operations": sum(len(r["operations"]) for r in resources),
+            "closes": closes,
+            "proof_ok": plan.proof.ok,
+        },
+        "findings": [c.to_json() for c in plan.choices],
+        "not_planned": [{"path": f.path, "kind": f.kind.value, "stage": f.stage.value,
+                         "reason": why} for f, why in plan.skipped],
+        "kept": [{"path": p.id, "from": p.src, "to": p.dst,
+                  "ports": p.services.describe()} for p in plan.result_before.policy.paths
+                 if not p.is_deny],
+        "resources": resources,
+        "proof": plan.proof.to_json(),
+        "collateral": {"address_port_volume": plan.volume.collateral,
+                       "flows_broken": plan.flows_broken},
+    }
+    doc["sha256"] = document_sha256(doc)
+    return doc
