@@ -163,7 +163,7 @@ CASES = [
         ("{aws: {instance", "{oci: {instance"),
         10,
         14,
-        ["unknown selector 'oci'", "expected one of: aws, azure, cidr"],
+        ["unknown selector 'oci'", "expected one of: aws, azure, gcp, cidr"],
     ),
     (
         "unknown aws key",

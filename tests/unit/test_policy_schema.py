@@ -41,8 +41,12 @@ def test_policies_validate_against_the_schema_as_an_editor_reads_them() -> None:
 def test_schema_rejects_unknown_clouds_and_keys() -> None:
     validator = Draft202012Validator(policy_schema())
     data, _ = load_yaml(POLICIES[0].read_text(), "p")
-    data["segments"]["jump-hosts"]["match"] = [{"gcp": {"network_tag": "jump"}}]
+    data["segments"]["jump-hosts"]["match"] = [{"oci": {"instance": "jump"}}]
     assert not validator.is_valid(data)
+    data["segments"]["jump-hosts"]["match"] = [{"gcp": {"network_tag": "jump", "zone": "a"}}]
+    assert not validator.is_valid(data)
+    data["segments"]["jump-hosts"]["match"] = [{"gcp": {"network_tag": "jump"}}]
+    assert validator.is_valid(data)
     data["segments"]["jump-hosts"]["match"] = [{"aws": {"instance": ["i-1", "i-2"]}}]
     assert validator.is_valid(data)
     data["paths"][0]["color"] = "red"

@@ -5,10 +5,9 @@ The schema is generated from the small registries below, so the published copy
 Semantic checks (segments that exist, port numbers in range, approvals) follow in
 :mod:`pathwarden.policy.validate`.
 
-Cloud selectors live in :data:`CLOUD_SELECTORS`: one entry per cloud key (``aws``, ``azure``), each
-naming its own keys. Azure and GCP selectors arrive by adding ``"azure"``/``"gcp"`` entries
-here (and their matching in :mod:`pathwarden.policy.segments`); until then those keys are
-rejected with an error that lists the known ones.
+Cloud selectors live in :data:`CLOUD_SELECTORS`: one entry per cloud key (``aws``, ``azure``,
+``gcp``), each naming its own keys; their matching lives in :mod:`pathwarden.policy.segments`.
+Any other key is rejected with an error that lists the known ones.
 """
 
 from __future__ import annotations
@@ -77,6 +76,21 @@ CLOUD_SELECTORS: dict[str, dict[str, JSONSchema]] = {
         "asg": _one_or_more(_IDS, "Application security group id(s) or name(s)."),
         "resource_group": _one_or_more(_IDS, "Resource group name(s) of the NIC."),
         "subscription": _one_or_more(_IDS, "Subscription id(s)."),
+    },
+    "gcp": {
+        "label": {
+            "description": "Labels of the instance; every key must match. A list of values "
+            "matches any of them.",
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": _one_or_more({"type": ["string", "integer"]}, "Label value(s)"),
+        },
+        "instance": _one_or_more(_IDS, "Instance name(s) or zone/name: all its NICs."),
+        "network_tag": _one_or_more(_IDS, "Network tag(s) of the instance."),
+        "service_account": _one_or_more(_IDS, "Service account email(s) the instance runs as."),
+        "network": _one_or_more(_IDS, "VPC network name(s) or URL(s)."),
+        "subnet": _one_or_more(_IDS, "Subnetwork name(s) or URL(s)."),
+        "project": _one_or_more(_IDS, "Project id(s)."),
     },
 }
 

@@ -8,6 +8,8 @@
 - An ``azure`` selector works the same way on Azure NICs: ``nic``, ``vm``, ``vnet`` and ``asg``
   take a resource id or a name, ``subnet`` an id, ``resource_group`` a name, ``tag`` the NIC's
   tags; ARM ids and names compare case-insensitively, as ARM does.
+- A ``gcp`` selector: ``instance`` (name or zone/name), ``network_tag``, ``service_account``,
+  ``network`` and ``subnet`` (name or URL), ``project``, and ``label`` (the instance labels).
 - A ``cidr`` selector makes every workload with an address inside a member (with all its
   addresses) and adds the range as *outside* addresses: sources or destinations that are not
   workloads of this estate (an office network, a VPN pool). Addresses that belong to a
@@ -62,7 +64,22 @@ _AZURE: Fields = {
     "resource_group": lambda w: _resource_group(w.id),
     "subscription": lambda w: (w.account.lower(),),
 }
-_FIELDS: dict[str, Fields] = {"aws": _AWS, "azure": _AZURE}
+
+
+def _url(*refs: str) -> tuple[str, ...]:
+    """GCP resources by full URL or by their last segment (the name)."""
+    return tuple(x for r in refs if r for x in (r, r.rsplit("/", 1)[-1]))
+
+
+_GCP: Fields = {
+    "instance": lambda w: (w.instance, w.name) if w.instance else (w.name,),
+    "network_tag": lambda w: w.labels,
+    "service_account": lambda w: (w.service_account,),
+    "network": lambda w: _url(w.network),
+    "subnet": lambda w: _url(w.subnet),
+    "project": lambda w: (w.account,),
+}
+_FIELDS: dict[str, Fields] = {"aws": _AWS, "azure": _AZURE, "gcp": _GCP}
 _CASELESS = {"azure"}
 
 

@@ -59,8 +59,9 @@ def _selector(ctx: _Ctx, raw: dict[str, Any], path: Path) -> Selector:
         except ValueError as e:
             raise ctx.fail((*path, "cidr"), f"bad CIDR {body!r}; expected like 10.50.0.0/16") from e
         return Selector(cidr=AddressSet.of_network(net), cidr_text=str(net))
-    tags = tuple((str(k), _values(v)) for k, v in body.get("tag", {}).items())
-    criteria = tuple((k, _values(v)) for k, v in body.items() if k != "tag")
+    tag_key = "label" if cloud == "gcp" else "tag"  # GCP calls its key/value pairs labels
+    tags = tuple((str(k), _values(v)) for k, v in body.get(tag_key, {}).items())
+    criteria = tuple((k, _values(v)) for k, v in body.items() if k != tag_key)
     return Selector(cloud=cloud, criteria=criteria, tags=tags)
 
 
