@@ -17,6 +17,7 @@ from pathwarden.cli.discover_azure import azure
 from pathwarden.cli.discover_cmd import discover, iam
 from pathwarden.cli.discover_gcp import gcp
 from pathwarden.cli.drift_cmd import drift
+from pathwarden.cli.flows_cmd import flows, simulate
 from pathwarden.cli.plan_cmd import apply, approve, plan
 from pathwarden.cli.policy_cmd import policy, segments
 from pathwarden.cli.reach_cmd import reach
@@ -39,7 +40,21 @@ def cli() -> None:
     """pathwarden closes dangerous movement paths in cloud networks, one path at a time."""
 
 
-for command in (reach, policy, segments, check, discover, iam, drift, store, plan, approve, apply):
+for command in (
+    reach,
+    policy,
+    segments,
+    check,
+    discover,
+    iam,
+    drift,
+    store,
+    plan,
+    approve,
+    apply,
+    flows,
+    simulate,
+):
     cli.add_command(command)
 discover.add_command(azure)
 discover.add_command(gcp)

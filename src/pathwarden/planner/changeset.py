@@ -28,8 +28,9 @@ from typing import Any
 import jsonpatch
 
 from pathwarden import __version__
-from pathwarden.model import Filter, Rule
-from pathwarden.model.serialize import estate_to_json, filter_json
+from pathwarden.errors import InputError
+from pathwarden.model import Estate, Filter, Rule
+from pathwarden.model.serialize import estate_from_json, estate_to_json, filter_json
 from pathwarden.planner.choice import Plan
 from pathwarden.planner.edits import (
     OpKind,
@@ -178,3 +179,21 @@ def build_changeset(plan: Plan, *, policy_file: str, policy_sha256: str,
     }
     doc["sha256"] = document_sha256(doc)
     return doc
+
+
+def apply_changeset(before: Estate, changeset: dict[str, Any]) -> Estate:
+    """The estate after a ChangeSet: every resource's RFC 6902 patch applied, in order, to the
+    normalised estate it was planned from (:func:`pathwarden.model.serialize.estate_to_json`).
+    This is how everything downstream (simulation, review) sees the change: from the plan
+    object itself, never from a recomputed diff."""
+    ops: list[dict[str, Any]] = []
+    for resource in changeset.get("resources", []):
+        ops.extend(resource.get("patch", []))
+    try:
+        patched = jsonpatch.apply_patch(estate_to_json(before), ops)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as e:
+        raise InputError(
+            f"the ChangeSet does not apply to this estate ({e}); was it planned against "
+            "another snapshot?"
+        ) from e
+    return estate_from_json(patched)
