@@ -64,11 +64,18 @@ def file_sha256(path: str | Path) -> str:
 
 
 def plan_document(estate: Estate, policy_file: str, as_of: date,
-                  sources: Sequence[str] = ()) -> dict[str, Any]:
+                  sources: Sequence[str] = (), flows_db: str | None = None) -> dict[str, Any]:
     """The ChangeSet for ``estate``; ``sources`` names where the estate came from (the
-    snapshot folders, or ``live:aws:REGIONS``) in the document."""
+    snapshot folders, or ``live:aws:REGIONS``) in the document. With ``flows_db`` (a
+    ``pathwarden flows ingest`` database) candidates are ranked by observed flows broken."""
     policy = load_policy(policy_file)
-    plan = plan_changes(estate, policy, as_of)
+    impact = None
+    if flows_db:
+        from pathwarden.flows import FlowStore
+        from pathwarden.flows.simulate import flow_impact
+
+        impact = flow_impact(FlowStore(flows_db, read_only=True), policy=policy, as_of=as_of)
+    plan = plan_changes(estate, policy, as_of, impact)
     return build_changeset(plan, policy_file=Path(policy_file).name,
                            policy_sha256=file_sha256(policy_file), sources=sources)
 

@@ -46,10 +46,14 @@ def _write(path: str, text: str) -> None:
               help="Write the ChangeSet JSON here.")
 @click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json",
               show_default=True, help="What to print: the ChangeSet or the change request.")
+@click.option("--flows", "flows_db", default=None, type=click.Path(dir_okay=False, exists=True),
+              help="Flow database (pathwarden flows ingest): rank candidates by observed "
+                   "flows they would break.")
 @click.pass_context
 def plan(ctx: click.Context, policy_file: str, snapshots: tuple[str, ...], live: str | None,
          regions: tuple[str, ...], profile: str | None, endpoint_url: str | None,
-         ephemeral_ports: str, as_of: datetime | None, out: str | None, fmt: str) -> None:
+         ephemeral_ports: str, as_of: datetime | None, out: str | None, fmt: str,
+         flows_db: str | None) -> None:
     """Plan the narrowest proven change that closes every enforce-stage finding."""
     from pathwarden.apply.workflow import (
         LiveScope,
@@ -65,7 +69,7 @@ def plan(ctx: click.Context, policy_file: str, snapshots: tuple[str, ...], live:
         scope = LiveScope(live, names, profile, endpoint_url)
     estate = load_estate_for_plan(snapshots, scope, parse_port_range(ephemeral_ports))
     doc = plan_document(estate, policy_file, as_of.date() if as_of else date.today(),
-                        sources_of(snapshots, scope))
+                        sources_of(snapshots, scope), flows_db)
     if out:
         save_changeset(doc, out)
     if fmt == "markdown":

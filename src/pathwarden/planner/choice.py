@@ -91,30 +91,46 @@ def check(estate: Estate, policy: Policy, as_of: date) -> CheckResult:
 
 
 def _choose(current: Estate, result: CheckResult, problem: Problem, policy: Policy,
-            as_of: date, keeps: list[Any]) -> tuple[Choice, Estate, CheckResult]:
+            as_of: date, keeps: list[Any],
+            flow_impact: FlowImpact | None = None) -> tuple[Choice, Estate, CheckResult]:
+    """The first proven candidate in rank order (collateral volume, then edits); with flow
+    logs, the proven candidate that breaks the fewest observed flows, rank breaking ties."""
     choice = Choice(problem)
     found = candidates(Hops(current, resolver(current)), problem, keeps)
     if not found:
         choice.note = "no rule on any hop can be edited to close it (no AWS SG/NACL rule opens it)"
+    proven: list[tuple[int, int, Any, Estate, CheckResult]] = []
+    verdicts: list[str] = []
     for i, cand in enumerate(found):
         if i >= MAX_TRIED:
-            choice.tried.append((cand, "not tried (ranked lower)"))
+            verdicts.append("not tried (ranked lower)")
             continue
-        if choice.chosen is not None:
-            choice.tried.append((cand, "ranked lower than the chosen candidate"))
+        if proven and flow_impact is None:
+            verdicts.append("ranked lower than the chosen candidate")
             continue
         if cand.quota_problem:
-            choice.tried.append((cand, f"over quota: {cand.quota_problem}"))
+            verdicts.append(f"over quota: {cand.quota_problem}")
             continue
         after = apply_ops(current, list(cand.ops))
         after_result = check(after, policy, as_of)
         proof = prove(result, after_result, [problem.finding], cand.volume.opened)
-        if proof.ok:
-            choice.chosen = cand
-            choice.tried.append((cand, "chosen"))
-            current, result = after, after_result
-        else:
-            choice.tried.append((cand, f"rejected: {proof.failure()}"))
+        if not proof.ok:
+            verdicts.append(f"rejected: {proof.failure()}")
+            continue
+        broken = flow_impact(current, after) if flow_impact else None
+        proven.append((broken or 0, i, cand, after, after_result))
+        verdicts.append("proven" if broken is None else f"proven; breaks {broken} observed flows")
+    best = min(proven, key=lambda p: (p[0], p[1])) if proven else None
+    for i, cand in enumerate(found):
+        verdict = verdicts[i]
+        if best is not None and i == best[1]:
+            verdict = "chosen" if flow_impact is None else f"chosen ({verdict})"
+        elif verdict.startswith("proven"):
+            verdict = f"ranked lower than the chosen candidate ({verdict})"
+        choice.tried.append((cand, verdict))
+    if best is not None:
+        choice.chosen = best[2]
+        current, result = best[3], best[4]
     if found and choice.chosen is None:
         choice.note = "no candidate closes it without blocking an approved path or opening " \
                       "something; it needs a person"
@@ -136,7 +152,8 @@ def plan_changes(estate: Estate, policy: Policy, as_of: date,
             choices.append(Choice(problem, note="closed by the edits chosen for an earlier "
                                                 "finding"))
             continue
-        choice, current, result = _choose(current, result, live, policy, as_of, keeps)
+        choice, current, result = _choose(current, result, live, policy, as_of, keeps,
+                                          flow_impact)
         if choice.chosen is not None:
             ops += [op.with_closes([problem.finding.path]) for op in choice.chosen.ops]
         choices.append(choice)
