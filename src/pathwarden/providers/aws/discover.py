@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
-import uuid
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -50,7 +48,6 @@ from pathwarden.providers.aws.session import (
 )
 from pathwarden.providers.load import AWS_REGION
 from pathwarden.providers.manifest import (
-    MANIFEST_NAME,
     CallLog,
     CallRecord,
     CallStatus,
@@ -58,6 +55,7 @@ from pathwarden.providers.manifest import (
     now,
     write_manifest,
 )
+from pathwarden.providers.outdir import publish, staging_folder
 from pathwarden.providers.progress import Progress, make_progress
 
 DEFAULT_MAX_ATTEMPTS = 10
@@ -91,7 +89,7 @@ def discover_aws(
     out = Path(out_dir)
     factory = session_factory or default_session_factory()
     config = client_config(max_attempts)
-    staging = _staging_folder(out, overwrite)
+    staging = staging_folder(out, overwrite)
     started = now()
     bar = make_progress(progress, "discover aws")
     run = _Run(staging, factory, region_list, CallLog(), bar)
@@ -114,7 +112,7 @@ def discover_aws(
         options={k: v for k, v in options.items() if v},
     )
     write_manifest(staging, manifest)
-    _publish(staging, out)
+    publish(staging, out)
     return manifest
 
 
@@ -287,32 +285,3 @@ def _check_regions(regions: Iterable[str]) -> tuple[str, ...]:
             if name not in out:
                 out.append(name)
     return tuple(out)
-
-
-def _staging_folder(out: Path, overwrite: bool) -> Path:
-    """A hidden sibling of ``out`` to assemble the snapshot in (checks ``out`` first)."""
-    if out.exists():
-        if not out.is_dir():
-            raise InputError(f"--out {out}: exists and is not a directory")
-        if any(out.iterdir()):
-            if not (out / MANIFEST_NAME).is_file():
-                raise InputError(f"--out {out}: the folder is not empty and holds no pathwarden "
-                                 "snapshot; choose a new or empty folder")
-            if not overwrite:
-                raise InputError(f"--out {out}: already holds a snapshot; pass --overwrite to "
-                                 "replace it")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    except OSError as e:
-        raise InputError(f"--out {out}: cannot create the folder: {e.strerror or e}") from e
-
-
-def _publish(staging: Path, out: Path) -> None:
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
-        out.rename(old)
-        staging.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(out)

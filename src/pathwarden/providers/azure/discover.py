@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -37,7 +35,6 @@ from pathwarden.providers.azure.load import (
 )
 from pathwarden.providers.azure.shapes import segment
 from pathwarden.providers.manifest import (
-    MANIFEST_NAME,
     CallLog,
     CallRecord,
     CallStatus,
@@ -45,6 +42,7 @@ from pathwarden.providers.manifest import (
     now,
     write_manifest,
 )
+from pathwarden.providers.outdir import publish, staging_folder
 from pathwarden.providers.progress import Progress, make_progress
 from pathwarden.providers.sdk import require
 
@@ -90,7 +88,7 @@ def discover_azure(
     client = network.NetworkManagementClient(credential, subscription, **kwargs)
     call_kwargs = {"enforce_https": False} if (base_url or "").startswith("http://") else {}
     out = Path(out_dir)
-    staging = _staging_folder(out, overwrite)
+    staging = staging_folder(out, overwrite)
     started = now()
     bar = make_progress(progress, "discover azure")
     run = _Run(client, subscription, resource_group, staging / subscription, bar, call_kwargs)
@@ -108,7 +106,7 @@ def discover_azure(
         options={k: v for k, v in options.items() if v},
     )
     write_manifest(staging, manifest)
-    _publish(staging, out)
+    publish(staging, out)
     return manifest
 
 
@@ -202,31 +200,3 @@ def _error_text(e: BaseException) -> str:
     message = getattr(error, "message", None) or str(e).splitlines()[0] if str(e) else ""
     head = f"HTTP {status} {code}" if status else str(code)
     return f"{head}: {message}" if message and message != head else head
-
-
-def _staging_folder(out: Path, overwrite: bool) -> Path:
-    """A hidden sibling of ``out`` to assemble the snapshot in (checks ``out`` first)."""
-    if out.exists():
-        if not out.is_dir():
-            raise InputError(f"--out {out}: exists and is not a directory")
-        if any(out.iterdir()):
-            if not (out / MANIFEST_NAME).is_file():
-                raise InputError(f"--out {out}: the folder is not empty and holds no pathwarden "
-                                 "snapshot; choose a new or empty folder")
-            if not overwrite:
-                raise InputError(f"--out {out}: already holds a snapshot; pass --overwrite")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    except OSError as e:
-        raise InputError(f"--out {out}: cannot create the folder: {e.strerror or e}") from e
-
-
-def _publish(staging: Path, out: Path) -> None:
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
-        out.rename(old)
-        staging.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(out)

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -43,7 +41,6 @@ from pathwarden.providers.gcp.load import (
 )
 from pathwarden.providers.gcp.shapes import last
 from pathwarden.providers.manifest import (
-    MANIFEST_NAME,
     CallLog,
     CallRecord,
     CallStatus,
@@ -51,6 +48,7 @@ from pathwarden.providers.manifest import (
     now,
     write_manifest,
 )
+from pathwarden.providers.outdir import publish, staging_folder
 from pathwarden.providers.progress import Progress, make_progress
 from pathwarden.providers.sdk import require
 
@@ -107,7 +105,7 @@ def discover_gcp(
     if api_endpoint:
         kwargs["client_options"] = {"api_endpoint": api_endpoint}
     out = Path(out_dir)
-    staging = _staging_folder(out, overwrite)
+    staging = staging_folder(out, overwrite)
     started = now()
     bar = make_progress(progress, "discover gcp")
     run = _Run(compute, kwargs, project, staging / project, bar,
@@ -125,7 +123,7 @@ def discover_gcp(
         options={"api_endpoint": api_endpoint} if api_endpoint else {},
     )
     write_manifest(staging, manifest)
-    _publish(staging, out)
+    publish(staging, out)
     return manifest
 
 
@@ -266,32 +264,3 @@ def _error_text(e: BaseException) -> str:
     if code:
         return f"HTTP {int(code)} {type(e).__name__}: {message}"
     return f"{type(e).__name__}: {message}".rstrip(": ")
-
-
-def _staging_folder(out: Path, overwrite: bool) -> Path:
-    """A hidden sibling of ``out`` to assemble the snapshot in (checks ``out`` first)."""
-    if out.exists():
-        if not out.is_dir():
-            raise InputError(f"--out {out}: exists and is not a directory")
-        if any(out.iterdir()):
-            if not (out / MANIFEST_NAME).is_file():
-                raise InputError(f"--out {out}: the folder is not empty and holds no pathwarden "
-                                 "snapshot; choose a new or empty folder")
-            if not overwrite:
-                raise InputError(f"--out {out}: already holds a snapshot; pass --overwrite")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    except OSError as e:
-        raise InputError(f"--out {out}: cannot create the folder: {e.strerror or e}") from e
-
-
-def _publish(staging: Path, out: Path) -> None:
-    """Swap the finished snapshot in: a reader never sees a half-written folder."""
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
-        out.rename(old)
-        staging.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(out)
