@@ -44,3 +44,14 @@ SEMANTICS: dict[str, Callable[[Estate], Semantics]] = {}
 
 def register(cloud: str, factory: Callable[[Estate], Semantics]) -> None:
     SEMANTICS[cloud] = factory
+
+
+def private_route(estate: Estate, src: Workload, dst: Workload) -> bool:
+    """Same network, or networks joined by an active peering (either side may list it).
+
+    Routes are not modelled beyond this: a transit gateway or VPN path is not seen."""
+    if src.network == dst.network:
+        return True
+    a = estate.networks.get(src.network)
+    b = estate.networks.get(dst.network)
+    return (a is not None and dst.network in a.peers) or (b is not None and src.network in b.peers)

@@ -35,6 +35,7 @@ from pathwarden.model import (
 from pathwarden.model.addresses import Family, parse_network
 from pathwarden.model.intervals import IntervalSet
 from pathwarden.model.services import BLOCK, ICMP, ICMPV6, TCP, UDP
+from pathwarden.providers.base import private_route
 
 DEFAULT_EPHEMERAL = (1024, 65535)
 
@@ -191,7 +192,7 @@ class AwsSemantics:
     def path(self, src: Workload | None, dst: Workload | None) -> tuple[Chain, ...] | None:
         if src is None and dst is None:
             return None
-        if src is not None and dst is not None and not self._routable(src, dst):
+        if src is not None and dst is not None and not private_route(self.estate, src, dst):
             return None
         chains: list[Chain] = []
         crosses = src is None or dst is None or src.subnet != dst.subnet
@@ -221,15 +222,6 @@ class AwsSemantics:
                 )
                 chains.append((ret,))
         return tuple(chains)
-
-    def _routable(self, src: Workload, dst: Workload) -> bool:
-        if src.network == dst.network:
-            return True
-        a = self.estate.networks.get(src.network)
-        b = self.estate.networks.get(dst.network)
-        return (a is not None and dst.network in a.peers) or (
-            b is not None and src.network in b.peers
-        )
 
     def _sg_stage(self, w: Workload, direction: Direction) -> FilterStage:
         known = self.estate.filters

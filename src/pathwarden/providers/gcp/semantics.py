@@ -40,7 +40,7 @@ from pathwarden.model import (
     Workload,
 )
 from pathwarden.model.addresses import parse_network
-from pathwarden.providers.base import register
+from pathwarden.providers.base import private_route, register
 from pathwarden.providers.gcp.inventory import BEFORE, ENFORCEMENT_ORDER
 from pathwarden.providers.gcp.rules import HIERARCHY, IMPLIED, NETWORK, REGIONAL, VPC
 from pathwarden.providers.gcp.shapes import CLOUD, last
@@ -192,7 +192,7 @@ class GcpSemantics:
     def path(self, src: Workload | None, dst: Workload | None) -> tuple[Chain, ...] | None:
         if src is None and dst is None:
             return None
-        if src is not None and dst is not None and not self._routable(src, dst):
+        if src is not None and dst is not None and not private_route(self.estate, src, dst):
             return None  # different VPC networks without an active peering: no route
         chains: list[Chain] = []
         if src is not None:
@@ -202,15 +202,6 @@ class GcpSemantics:
         return tuple(chains)
 
     # -- chains --------------------------------------------------------------------------------
-    def _routable(self, src: Workload, dst: Workload) -> bool:
-        if src.network == dst.network:
-            return True
-        a = self.estate.networks.get(src.network)
-        b = self.estate.networks.get(dst.network)
-        return (a is not None and dst.network in a.peers) or (
-            b is not None and src.network in b.peers
-        )
-
     def chain(self, w: Workload, direction: Direction) -> Chain:
         key = (self.class_key(w), direction)
         hit = self._chains.get(key)
