@@ -37,6 +37,7 @@ from pathwarden.providers.base import Semantics
 from pathwarden.providers.registry import semantics_for
 
 OUTSIDE = -1
+MEMO_LIMIT = 200_000  # entries per memo table; past it the table starts afresh (bounded memory)
 _FEW_ATOMS = 16  # below this many global atoms, a range needs no path-local split
 SideKey = tuple[int, Family, int]  # (class, family, atom)
 
@@ -252,6 +253,8 @@ class Engine:
                 if not result:
                     break
         out = (result, tuple(stages))
+        if len(self._pairs) >= MEMO_LIMIT:
+            self._pairs.clear()
         self._pairs[key] = out
         return out
 
@@ -290,6 +293,8 @@ class Engine:
             if (s is None or s.contains(s_rep)) and (d is None or d.contains(d_rep))
         ]
         out = verdicts.decide(stage.kind, matching, stage.default)
+        if len(self._memo) >= MEMO_LIMIT:
+            self._memo.clear()
         self._memo[key] = out
         return out
 

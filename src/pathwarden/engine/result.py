@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,24 +34,6 @@ class PairResult:
     open: ServiceSet
     stages: tuple[StageDecision, ...]
 
-    def hops(self, services: ServiceSet) -> list[dict[str, Any]]:
-        """For each stage, every rule that lets part of ``services`` through."""
-        out = []
-        for st in self.stages:
-            rules = [
-                {
-                    "id": c.rule.id,
-                    "filter": c.rule.filter_id,
-                    "action": c.rule.action.value,
-                    "rule": c.rule.summary(),
-                    "implied": c.rule.implied,
-                }
-                for c in st.decision.contributions
-                if c.rule.action in LETS_THROUGH and (c.services & services)
-            ]
-            out.append({"hop": st.label, "rules": rules})
-        return out
-
 
 @dataclass(frozen=True)
 class ReachResult:
@@ -68,6 +51,15 @@ class ReachResult:
         With ``within``, only what is open inside it is explained, and a rule is named only
         if it lets part of ``within`` through.
         """
+        cache: dict[ServiceSet | None, list[dict[str, Any]]] = self.__dict__.setdefault(
+            "_explained", {}
+        )
+        if within not in cache:
+            cache[within] = self._explain(within)
+        return cache[within]
+
+    def _explain(self, within: ServiceSet | None) -> list[dict[str, Any]]:
+        rule_docs: dict[int, dict[str, Any]] = {}
         grouped: dict[tuple[int, int], list[PairResult]] = defaultdict(list)
         for p in self.pairs:
             grouped[(p.src_class, p.dst_class)].append(p)
@@ -78,30 +70,34 @@ class ReachResult:
                 opened = opened & within
             if not opened:
                 continue
+            # every distinct (memoised) stage decision once, against the union of what the
+            # pairs that went through it have open: a rule lets part of an entry through
+            # exactly when it lets part of some pair's open set (within the entry) through
+            by_stage: dict[str, dict[int, tuple[Decision, ServiceSet]]] = {}
+            for p in group:
+                part = p.open if within is None else p.open & within
+                if not part:
+                    continue
+                for sd in p.stages:
+                    slot = by_stage.setdefault(sd.label, {})
+                    seen = slot.get(id(sd.decision))
+                    if seen is None:
+                        slot[id(sd.decision)] = (sd.decision, part)
+                    elif seen[1] != part:
+                        slot[id(sd.decision)] = (sd.decision, seen[1] | part)
+            src, dst = _members(group, src=True), _members(group, src=False)
             for entry in opened.to_contract():
                 services = _entry_services(entry, opened)
-                hops: dict[str, dict[str, dict[str, Any]]] = {}
-                order: list[str] = []
-                for p in group:
-                    part = p.open & services
-                    if within is not None:
-                        part = part & within
-                    if not part:
-                        continue
-                    for hop in p.hops(part):
-                        if hop["hop"] not in hops:
-                            hops[hop["hop"]] = {}
-                            order.append(hop["hop"])
-                        for r in hop["rules"]:
-                            hops[hop["hop"]].setdefault(r["id"], r)
-                out.append(
+                hops = [
                     {
-                        **entry,
-                        "from": _members(group, src=True),
-                        "to": _members(group, src=False),
-                        "hops": [{"hop": h, "rules": list(hops[h].values())} for h in order],
+                        "hop": label,
+                        "rules": _rules_through(
+                            ((d, u & services) for d, u in slot.values()), rule_docs
+                        ),
                     }
-                )
+                    for label, slot in by_stage.items()
+                ]
+                out.append({**entry, "from": src, "to": dst, "hops": hops})
         return out
 
     def rule_ids(self, within: ServiceSet | None = None) -> list[str]:
@@ -146,6 +142,28 @@ class ReachResult:
             lines.append("")
             lines.append("  WARNING: the snapshot is partial; other paths may exist")
         return "\n".join(lines)
+
+
+def _rules_through(
+    decisions: Iterable[tuple[Decision, ServiceSet]], docs: dict[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every rule of these decisions that lets part of its paired service set through."""
+    out: dict[str, dict[str, Any]] = {}
+    for decision, services in decisions:
+        for c in decision.contributions:
+            r = c.rule
+            if r.action in LETS_THROUGH and r.id not in out and (c.services & services):
+                doc = docs.get(id(r))
+                if doc is None:
+                    doc = docs[id(r)] = {
+                        "id": r.id,
+                        "filter": r.filter_id,
+                        "action": r.action.value,
+                        "rule": r.summary(),
+                        "implied": r.implied,
+                    }
+                out[r.id] = doc
+    return list(out.values())
 
 
 def _entry_services(entry: dict[str, Any], within: ServiceSet) -> ServiceSet:

@@ -98,7 +98,7 @@ def _choose(current: Estate, result: CheckResult, problem: Problem, policy: Poli
     choice = Choice(problem)
     found = candidates(Hops(current, resolver(current)), problem, keeps)
     if not found:
-        choice.note = "no rule on any hop can be edited to close it (no AWS SG/NACL rule opens it)"
+        choice.note = "no rule on any hop can be edited to close it"
     proven: list[tuple[int, int, Any, Estate, CheckResult]] = []
     verdicts: list[str] = []
     for i, cand in enumerate(found):

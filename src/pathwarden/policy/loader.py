@@ -98,8 +98,6 @@ def _translate(error: ValidationError, positions: Positions) -> tuple[str, int, 
         line, column = positions.key((*path, key))
         what = "selector" if "aws" in known and "cidr" in known else "key"
         message = f"{where}: unknown {what} {key!r}; expected one of: {', '.join(known)}"
-        if what == "selector" and key in ("azure", "gcp"):
-            message += f" ({key} selectors are not available yet)"
     elif kind == "required" and isinstance(instance, dict):
         missing = [k for k in schema.get("required", []) if k not in instance]
         message = f"{where}: missing {', '.join(repr(m) for m in missing)}"
