@@ -1,10 +1,12 @@
 """The measuring process of :mod:`benchmarks.run` (started fresh, so its peak RSS is its own).
 
-    python -m benchmarks.measure SNAPSHOT [--pairs 1000] [--groups 500] [--seed 1]
-                                          [--allpairs-budget 240] [--reach-budget 300]
-                                          [--profile DIR]
+    python -m benchmarks.measure SNAPSHOT [--cloud aws|azure|gcp] [--pairs 1000] [--groups 500]
+                                          [--seed 1] [--allpairs-budget 240]
+                                          [--reach-budget 300] [--profile DIR]
 
-Prints progress on stderr and one JSON line with the numbers on stdout.
+Prints progress on stderr and one JSON line with the numbers on stdout. ``--cloud`` says which
+workloads the random endpoints are drawn from and which ids are the cloud's groups (AWS
+security groups; Azure NIC NSGs and ASGs; GCP network tags).
 """
 
 from __future__ import annotations
@@ -60,16 +62,59 @@ class Profiler:
             (self.dir / f"{name}.txt").write_text(buf.getvalue())
 
 
-def endpoint_pool(estate: Estate) -> dict[str, list[str]]:
-    enis = [w.id for w in estate.workloads]
-    instances = sorted({w.instance for w in estate.workloads if w.instance})
-    groups = sorted({f for w in estate.workloads for f in w.filters if f.startswith("sg-")})
-    ips = [a for w in estate.workloads for a in w.addresses]
-    return {"eni": enis, "instance": instances, "sg": groups, "ip": ips, "cidr": OUTSIDE_CIDRS}
+# Endpoint kinds of the random reaches per cloud, with their weights (in this order: the AWS
+# sequence of random draws is the one of the first version of this harness).
+KINDS: dict[str, tuple[tuple[str, int], ...]] = {
+    "aws": (("eni", 35), ("instance", 25), ("sg", 20), ("ip", 10), ("cidr", 10)),
+    "azure": (("nic", 35), ("vm", 25), ("nsg", 10), ("asg", 10), ("ip", 10), ("cidr", 10)),
+    "gcp": (("nic", 35), ("instance", 25), ("tag", 20), ("ip", 10), ("cidr", 10)),
+}
+# The kinds whose ids are the cloud's groups (the all-pairs phase draws from them).
+GROUP_KINDS = {"aws": ("sg",), "azure": ("nsg", "asg"), "gcp": ("tag",)}
 
 
-def sizes(estate: Estate) -> dict[str, int]:
+def endpoint_pool(estate: Estate, cloud: str = "aws") -> dict[str, list[str]]:
+    """Endpoint texts by kind, taken from the estate's workloads of ``cloud``.
+
+    AWS: ENI ids, instance ids, security group ids with members; Azure: NIC ids, VM ids, the
+    NSG ids on NICs and the ASG ids of IP configurations; GCP: NIC ids, ``zone/name`` instances,
+    network tags. Every cloud: member addresses and :data:`OUTSIDE_CIDRS`.
+    """
+    ws = [w for w in estate.workloads if w.cloud == cloud]
+    ids = [w.id for w in ws]
+    instances = sorted({w.instance for w in ws if w.instance})
+    ips = [a for w in ws for a in w.addresses]
+    if cloud == "aws":
+        groups = sorted({f for w in ws for f in w.filters if f.startswith("sg-")})
+        return {"eni": ids, "instance": instances, "sg": groups, "ip": ips,
+                "cidr": OUTSIDE_CIDRS}
+    labels = sorted({label for w in ws for label in w.labels})
+    if cloud == "azure":
+        nsgs = sorted({f for w in ws for f in w.filters})
+        return {"nic": ids, "vm": instances, "nsg": nsgs, "asg": labels, "ip": ips,
+                "cidr": OUTSIDE_CIDRS}
+    return {"nic": ids, "instance": instances, "tag": labels, "ip": ips, "cidr": OUTSIDE_CIDRS}
+
+
+def sizes(estate: Estate, cloud: str = "aws") -> dict[str, int]:
     """The estate's size as the loader saw it."""
+    layers: dict[str, int] = {}
+    for f in estate.filters.values():
+        layers[f.layer] = layers.get(f.layer, 0) + len(f.rules)
+    ws = [w for w in estate.workloads if w.cloud == cloud]
+    if cloud == "azure":
+        nsgs = [f for f in estate.filters.values() if f.layer == "az_nsg"]
+        return {"nics": len(ws), "nsgs": len(nsgs),
+                "rules": sum(not r.implied for f in nsgs for r in f.rules),
+                "subnets": len(estate.subnets), "vnets": len(estate.networks),
+                "asgs": sum(1 for k in estate.prefix_lists if k.startswith("azure-asg:")),
+                "admin_rules": layers.get("az_admin", 0)}
+    if cloud == "gcp":
+        return {"instances": len({w.instance for w in ws}), "nics": len(ws),
+                "rules": layers.get("gcp_vpc", 0),
+                "policy_rules": sum(layers.get(k, 0) for k in ("gcp_hfw", "gcp_gnfp", "gcp_rnfp")),
+                "tags": len({label for w in ws for label in w.labels}),
+                "subnets": len(estate.subnets), "networks": len(estate.networks)}
     sgs = [f for f in estate.filters.values() if f.layer == "aws_sg"]
     return {"enis": len(estate.workloads), "sgs": len(sgs),
             "rules": sum(len(f.rules) for f in sgs), "subnets": len(estate.subnets),
@@ -77,11 +122,11 @@ def sizes(estate: Estate) -> dict[str, int]:
 
 
 def random_pairs(
-    pool: dict[str, list[str]], n: int, rng: random.Random
+    pool: dict[str, list[str]], n: int, rng: random.Random, cloud: str = "aws"
 ) -> list[tuple[str, str, str]]:
     """``n`` (src, dst, "srckind->dstkind") endpoint pairs, never CIDR to CIDR."""
-    kinds = [k for k in ("eni", "instance", "sg", "ip", "cidr") if pool[k]]
-    weights = {"eni": 35, "instance": 25, "sg": 20, "ip": 10, "cidr": 10}
+    weights = dict(KINDS[cloud])
+    kinds = [k for k in weights if pool[k]]
     pairs: list[tuple[str, str, str]] = []
     while len(pairs) < n:
         sk, dk = rng.choices(kinds, weights=[weights[k] for k in kinds], k=2)
@@ -113,8 +158,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     say(f"  Engine {engine_s:.2f} s, {engine.class_count} classes, {engine.atom_count()} atoms")
 
     rng = random.Random(args.seed)
-    pool = endpoint_pool(estate)
-    pairs = random_pairs(pool, args.pairs, rng)
+    pool = endpoint_pool(estate, args.cloud)
+    pairs = random_pairs(pool, args.pairs, rng, args.cloud)
     say(f"{len(pairs)} random reaches ...")
     results = []
     per_call: list[float] = []
@@ -142,7 +187,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         entry[1] += t
     ms = sorted(x * 1000 for x in per_call)
 
-    groups = rng.sample(pool["sg"], min(args.groups, len(pool["sg"])))
+    candidates = [g for k in GROUP_KINDS[args.cloud] for g in pool[k]]
+    groups = rng.sample(candidates, min(args.groups, len(candidates)))
     all_pairs = [(a, b) for a in groups for b in groups]
     rng.shuffle(all_pairs)
     say(f"all pairs of {len(groups)} groups ({len(all_pairs):,} reaches, budget "
@@ -161,7 +207,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "load_s": load_s, "engine_s": engine_s, "load_classes_s": load_s + engine_s,
         "classes": engine.class_count, "atoms": engine.atom_count(),
-        "sizes": sizes(estate),
+        "cloud": args.cloud, "sizes": sizes(estate, args.cloud),
         "reach_s": reach_s, "reach_done": len(per_call), "reach_total": len(pairs),
         "reach_measured_s": reach_measured, "reach_first_s": per_call[0] if per_call else 0.0,
         "reach_ms": {"p50": _pct(ms, 0.5), "p99": _pct(ms, 0.99), "max": ms[-1] if ms else 0.0},
@@ -186,6 +232,7 @@ def _pct(sorted_ms: list[float], q: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.measure")
     ap.add_argument("snapshot", type=Path)
+    ap.add_argument("--cloud", choices=sorted(KINDS), default="aws")
     ap.add_argument("--pairs", type=int, default=1000)
     ap.add_argument("--groups", type=int, default=500)
     ap.add_argument("--seed", type=int, default=1)

@@ -1,18 +1,26 @@
-"""Measure pathwarden on a synthetic AWS estate and check the performance targets.
+"""Measure pathwarden on a synthetic AWS, Azure or GCP estate and check the performance targets.
 
-    python -m benchmarks.run [--enis N --sgs N --rules N --subnets N --prefix-lists N | --small]
+    python -m benchmarks.run [--cloud aws|azure|gcp] [SIZES | --small]
                              [--pairs 1000] [--groups 500] [--snapshot DIR] [--json OUT]
                              [--strict] [--allpairs-budget S] [--reach-budget S]
                              [--profile DIR]
 
+SIZES are the generator's options of the cloud (``--cloud aws``, the default: ``--enis --sgs
+--rules --subnets --prefix-lists`` of :mod:`benchmarks.gen_aws`; ``azure``: ``--nics --nsgs
+--rules-per-nsg --subnets --asgs`` of :mod:`benchmarks.gen_azure`; ``gcp``: ``--instances
+--rules --tags --networks`` of :mod:`benchmarks.gen_gcp`); ``--small`` starts from a small
+estate, and sizes given with it override it.
+
 One run generates the estate (or reuses ``--snapshot``), times the floor (``json.load`` of
 every snapshot file, best of 3) in this process, then starts a fresh Python process that loads
 the estate, builds the engine (equivalence classes and address atoms), asks ``--pairs`` random
-reaches (explain=True, as the CLI does) and all ordered pairs among ``--groups`` security
-groups (explain=False), and reports times and its peak RSS, so the generator's memory does not
-count. The all-pairs phase stops after ``--allpairs-budget`` seconds and extrapolates from the
-pairs it measured (a random sample, since the pairs are shuffled); the random reaches likewise
-after ``--reach-budget`` seconds; the output says so.
+reaches (explain=True, as the CLI does) between workload ids, instance/VM ids, the cloud's
+group ids, member addresses and outside CIDRs, and all ordered pairs among ``--groups`` of the
+cloud's groups (explain=False): security groups; NIC NSGs and ASGs; network tags. It reports
+times and its peak RSS, so the generator's memory does not count. The all-pairs phase stops
+after ``--allpairs-budget`` seconds and extrapolates from the pairs it measured (a random
+sample, since the pairs are shuffled); the random reaches likewise after ``--reach-budget``
+seconds; the output says so.
 
 Targets: load + classes <= 3x floor, the random reaches <= 2 s (scaled for --pairs != 1000),
 peak RSS of the load phase <= 1 GiB. The exit code is 0 unless ``--strict`` and a target fails.
@@ -28,15 +36,56 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.gen_aws import generate
+from benchmarks import gen_aws, gen_azure, gen_gcp
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"enis": 2000, "sgs": 500, "rules": 5000, "subnets": 12, "prefix_lists": 8}
 SIZES = {"enis": 20000, "sgs": 5000, "rules": 50000, "subnets": 60, "prefix_lists": 20}
 GIB = 1 << 30
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """What the harness needs to know about one cloud's synthetic estate."""
+
+    generate: Callable[..., Any]
+    sizes: dict[str, int]  # the generator's defaults: the full-size run
+    small: dict[str, int]  # --small
+    groups: str  # what the all-pairs phase pairs
+    estate: Callable[[dict[str, int]], str]  # the sizes as one line of the report
+    signatures: str  # what the generator's ``signatures`` counts
+
+
+CLOUDS: dict[str, Cloud] = {
+    "aws": Cloud(
+        gen_aws.generate, SIZES, SMALL, "SGs",
+        lambda s: f"{s['enis']:,} ENIs, {s['sgs']:,} SGs, {s['rules']:,} rules, "
+                  f"{s['subnets']} subnets, {s['prefix_lists']} prefix lists",
+        "(SG set, subnet) signatures"),
+    "azure": Cloud(
+        gen_azure.generate,
+        {"nics": 5000, "nsgs": 1000, "rules_per_nsg": 50, "subnets": 60, "asgs": 100},
+        {"nics": 1000, "nsgs": 200, "rules_per_nsg": 50, "subnets": 20, "asgs": 30},
+        "NIC NSGs and ASGs",
+        lambda s: f"{s['nics']:,} NICs, {s['nsgs']:,} NSGs, {s['rules']:,} custom rules "
+                  f"(+6 default rules each), {s['admin_rules']} admin rules, {s['subnets']} "
+                  f"subnets in {s['vnets']} VNets, {s['asgs']} ASGs",
+        "(subnet, NIC NSG) signatures"),
+    "gcp": Cloud(
+        gen_gcp.generate,
+        {"instances": 5000, "rules": 2000, "tags": 200, "networks": 3},
+        {"instances": 1000, "rules": 400, "tags": 60, "networks": 3},
+        "network tags",
+        lambda s: f"{s['instances']:,} instances ({s['nics']:,} NICs), {s['rules']:,} VPC "
+                  f"firewall rules, {s['policy_rules']} firewall-policy rules, {s['tags']} "
+                  f"network tags in use, {s['subnets']} subnets in {s['networks']} networks",
+        "(network, region, tag set, service account) signatures at most"),
+}
 
 
 def floor_seconds(directory: Path, repeat: int = 3) -> tuple[float, int, int]:
@@ -53,7 +102,8 @@ def floor_seconds(directory: Path, repeat: int = 3) -> tuple[float, int, int]:
 
 
 def run_child(snapshot: Path, args: argparse.Namespace) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "benchmarks.measure", str(snapshot), "--pairs", str(args.pairs),
+    cmd = [sys.executable, "-m", "benchmarks.measure", str(snapshot), "--cloud", args.cloud,
+           "--pairs", str(args.pairs),
            "--groups", str(args.groups), "--seed", str(args.seed),
            "--allpairs-budget", str(args.allpairs_budget),
            "--reach-budget", str(args.reach_budget)]
@@ -80,10 +130,10 @@ def targets(r: dict[str, Any], pairs: int) -> list[tuple[str, str, bool]]:
 
 def report(r: dict[str, Any], pairs: int) -> str:
     fl = r["floor_s"]
-    s = r["sizes"]
+    cloud = CLOUDS[r.get("cloud", "aws")]
     out = [
-        f"pathwarden benchmark: {s['enis']:,} ENIs, {s['sgs']:,} SGs, {s['rules']:,} rules, "
-        f"{s['subnets']} subnets, {s['prefix_lists']} prefix lists (seed {r['seed']})",
+        f"pathwarden benchmark ({r.get('cloud', 'aws')}): {cloud.estate(r['sizes'])} "
+        f"(seed {r['seed']})",
         f"snapshot {r['snapshot']}: {r['files']} files, {r['bytes'] / 1e6:,.1f} MB; "
         f"{r['classes']:,} equivalence classes, {r['atoms']:,} address atoms",
         f"python {r['python']} on {r['machine']}",
@@ -114,7 +164,8 @@ def report(r: dict[str, Any], pairs: int) -> str:
     for slow in r.get("reach_slowest", [])[:3]:
         out.append(f"  slow: {slow['src']} -> {slow['dst']}: {slow['ms']:,.0f} ms")
     ap = r["allpairs"]
-    label = f"all pairs of {ap['groups']} SGs ({ap['total']:,} reaches, explain=False)"
+    label = (f"all pairs of {ap['groups']} {cloud.groups} ({ap['total']:,} reaches, "
+             "explain=False)")
     row(label, ap["seconds"], False)
     if ap["done"] < ap["total"]:
         out.append(f"  EXTRAPOLATED from {ap['done']:,} random pairs measured in "
@@ -143,11 +194,16 @@ def _git_state() -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run",
                                  description=(__doc__ or "").split("\n")[0])
-    for name, default in SIZES.items():
-        ap.add_argument(f"--{name.replace('_', '-')}", type=int, default=default)
+    ap.add_argument("--cloud", choices=sorted(CLOUDS), default="aws",
+                    help="which cloud's synthetic estate to generate and measure (default aws)")
+    flags = dict.fromkeys(k for c in CLOUDS.values() for k in c.sizes)
+    for name in flags:
+        ap.add_argument(f"--{name.replace('_', '-')}", type=int, default=None,
+                        help="size of the generated estate (the cloud's generator option)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--small", action="store_true",
-                    help="a small estate (2,000 ENIs) with 200 pairs and 60 groups")
+                    help="a small estate (AWS 2,000 ENIs, Azure 1,000 NICs, GCP 1,000 "
+                         "instances) with 200 pairs and 60 groups")
     ap.add_argument("--pairs", type=int, default=None, help="random reaches (default 1000)")
     ap.add_argument("--groups", type=int, default=None, help="groups for all-pairs (500)")
     ap.add_argument("--snapshot", type=Path, help="measure this snapshot, generate nothing")
@@ -162,7 +218,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="also write cProfile top-25 summaries per phase into this folder "
                          "(times are then inflated)")
     a = ap.parse_args(argv)
-    sizes = dict(SMALL) if a.small else {k: getattr(a, k) for k in SIZES}
+    cloud = CLOUDS[a.cloud]
+    foreign = [k for k in flags if k not in cloud.sizes and getattr(a, k) is not None]
+    if foreign:
+        print(f"benchmarks.run: error: --{foreign[0].replace('_', '-')} is not a size of the "
+              f"{a.cloud} estate (its sizes: "
+              f"{', '.join('--' + k.replace('_', '-') for k in cloud.sizes)})", file=sys.stderr)
+        return 1
+    base = cloud.small if a.small else cloud.sizes
+    sizes = {k: getattr(a, k) if getattr(a, k) is not None else v for k, v in base.items()}
     a.pairs = a.pairs if a.pairs is not None else (200 if a.small else 1000)
     a.groups = a.groups if a.groups is not None else (60 if a.small else 500)
 
@@ -173,13 +237,12 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             print(f"generating {sizes} into {snapshot} ...", file=sys.stderr, flush=True)
             try:
-                summary = generate(snapshot, seed=a.seed, **sizes)
+                summary = cloud.generate(snapshot, seed=a.seed, **sizes)
             except (ValueError, OSError) as e:
                 print(f"benchmarks.run: error: {e}", file=sys.stderr)
                 return 1
             gen_s = time.perf_counter() - t0
-            print(f"  {summary.signatures:,} distinct (SG set, subnet) signatures",
-                  file=sys.stderr)
+            print(f"  {summary.signatures:,} distinct {cloud.signatures}", file=sys.stderr)
         elif not snapshot.is_dir():
             print(f"benchmarks.run: error: {snapshot}: not a directory", file=sys.stderr)
             return 1
