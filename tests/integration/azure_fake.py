@@ -9,6 +9,7 @@ Routes (every request must carry ``api-version``, as ARM demands):
 - ``GET /subscriptions/S/providers/Microsoft.Network/{kind}`` (list_all) and
   ``GET /subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/{kind}`` (list), paged
   with absolute ``nextLink`` URLs (``page_size`` items per page);
+- ``GET .../networkSecurityGroups/N`` (one NSG, as ``network_security_groups.get`` reads it);
 - ``PUT|GET|DELETE .../networkSecurityGroups/N/securityRules/R``: PUT and DELETE are long-running
   operations (201/202 + ``Azure-AsyncOperation``; the operation reads ``InProgress`` once, then
   ``Succeeded``);
@@ -39,6 +40,8 @@ _LIST = re.compile(r"^/subscriptions/([^/]+)(?:/resourceGroups/([^/]+))?"
                    r"/providers/Microsoft\.Network/(\w+)$", re.I)
 _RULE = re.compile(r"^/subscriptions/[^/]+/resourceGroups/([^/]+)/providers/Microsoft\.Network/"
                    r"networkSecurityGroups/([^/]+)/securityRules/([^/]+)$", re.I)
+_NSG = re.compile(r"^/subscriptions/[^/]+/resourceGroups/([^/]+)/providers/Microsoft\.Network/"
+                  r"networkSecurityGroups/([^/]+)$", re.I)
 _ADMIN = re.compile(r"^/subscriptions/[^/]+/resourceGroups/([^/]+)/providers/Microsoft\.Network/"
                     r"virtualNetworks/([^/]+)/listNetworkManagerEffectiveSecurityAdminRules$",
                     re.I)
@@ -154,6 +157,12 @@ class FakeArm:
             return self.list(m.group(2), m.group(3), query)
         if m := _RULE.match(path):
             return self.rule(method, m.group(2), m.group(3), body, query["api-version"])
+        if (m := _NSG.match(path)) and method == "GET":
+            nsg = next((n for n in self.resources["networkSecurityGroups"]
+                        if n["name"].lower() == m.group(2).lower()), None)
+            if nsg is None:
+                return 404, _error("ResourceNotFound", f"NSG {m.group(2)} not found"), {}
+            return 200, nsg, {}
         if (m := _ADMIN.match(path)) and method == "POST":
             if "admin" in self.fail:
                 return 500, _error("InternalServerError", "admin rules unavailable"), {}

@@ -49,6 +49,46 @@ class Writer(Protocol):
     def remove(self, resource: dict[str, Any], live_id: str, rule: Rule) -> None: ...
 
 
+class CloudWriters:
+    """One :class:`Writer` that hands each resource to the writer of its ``cloud`` (Azure and
+    GCP writers with default credentials are made on first use when none is given)."""
+
+    def __init__(self, check: bool, writers: dict[str, Writer]) -> None:
+        for cloud, w in writers.items():
+            if w.check != check:
+                raise PathwardenError(f"the {cloud} writer's check mode ({w.check}) is not the "
+                                      f"run's ({check})")
+        self.check = check
+        self.writers = writers
+
+    def of(self, resource: dict[str, Any]) -> Writer:
+        cloud = resource.get("cloud", "aws")
+        if cloud not in self.writers:
+            if cloud == "azure":
+                from pathwarden.apply.azure import AzureWriter
+
+                self.writers[cloud] = AzureWriter(check=self.check)
+            elif cloud == "gcp":
+                from pathwarden.apply.gcp import GcpWriter
+
+                self.writers[cloud] = GcpWriter(check=self.check)
+            else:
+                raise PathwardenError(f"{resource['id']}: no writer for cloud {cloud!r}")
+        return self.writers[cloud]
+
+    def read(self, resource: dict[str, Any]) -> Filter:
+        return self.of(resource).read(resource)
+
+    def add(self, resource: dict[str, Any], rule: Rule) -> str:
+        return self.of(resource).add(resource, rule)
+
+    def modify(self, resource: dict[str, Any], live_id: str, rule: Rule) -> None:
+        self.of(resource).modify(resource, live_id, rule)
+
+    def remove(self, resource: dict[str, Any], live_id: str, rule: Rule) -> None:
+        self.of(resource).remove(resource, live_id, rule)
+
+
 @dataclass
 class Outcome:
     status: str

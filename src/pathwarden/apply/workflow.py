@@ -7,7 +7,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Any
 from pathwarden.apply.approval import read_approval
 from pathwarden.apply.audit import AuditLog, StoreAudit
 from pathwarden.apply.aws import AwsWriter
-from pathwarden.apply.runner import Outcome, apply_changeset
+from pathwarden.apply.runner import CloudWriters, Outcome, Writer, apply_changeset
 from pathwarden.errors import InputError
 from pathwarden.model import Estate
 from pathwarden.planner import build_changeset, load_changeset, plan_changes
@@ -90,12 +90,22 @@ def run_apply(doc: dict[str, Any], *, approval_file: str | None, check: bool,
               store: str | None = None, audit: AuditLog | None = None,
               max_changes: int | None = None, allow_brief_gap: bool = False,
               profile: str | None = None, endpoint_url: str | None = None,
-              region: str | None = None, change_id: str | None = None) -> Outcome:
-    """Apply (or check) a ChangeSet document against AWS, audited in the store."""
+              region: str | None = None, change_id: str | None = None,
+              writers: Mapping[str, Writer] | None = None) -> Outcome:
+    """Apply (or check) a ChangeSet document, audited in the store. Each resource goes to the
+    writer of its cloud: ``writers`` (e.g. an :class:`~pathwarden.apply.azure.AzureWriter` or
+    :class:`~pathwarden.apply.gcp.GcpWriter` pointed at an endpoint), else the default one
+    (AWS from ``profile``/``endpoint_url``/``region``; Azure and GCP from their default
+    credentials)."""
     approval = read_approval(approval_file) if approval_file else None
     if approval is not None and change_id and approval.change != change_id:
         raise InputError(f"the approval is for change {approval.change}, not {change_id}")
-    writer = AwsWriter(check=check, profile=profile, endpoint_url=endpoint_url, region=region)
+    clouds = {r.get("cloud", "aws") for r in doc.get("resources", [])} or {"aws"}
+    given = dict(writers or {})
+    if "aws" in clouds and "aws" not in given:
+        given["aws"] = AwsWriter(check=check, profile=profile, endpoint_url=endpoint_url,
+                                 region=region)
+    writer = CloudWriters(check, given)
     own = audit is None
     log: AuditLog = audit if audit is not None else StoreAudit(store, _actor(approval))
     try:

@@ -369,8 +369,11 @@ def _nacl_denies(hops: Hops, f: Filter, problem: Problem, nets: list[str],
 
 def candidates(hops: Hops, problem: Problem, keeps: list[Keep]) -> list[Candidate]:
     """Every hop candidate for ``problem``, best first (see the module docstring)."""
+    from pathwarden.planner.cloud_candidates import cloud_candidates
+
     found = (_sg_hop(hops, problem, keeps, Direction.INGRESS)
              + _sg_hop(hops, problem, keeps, Direction.EGRESS)
-             + _nacl_hop(hops, problem))
+             + _nacl_hop(hops, problem)
+             + cloud_candidates(hops, problem))
     return sorted(found, key=Candidate.rank)
 
