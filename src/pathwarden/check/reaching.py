@@ -66,6 +66,8 @@ class Opened:
     services: ServiceSet = NO_SERVICES
     rules: list[str] = field(default_factory=list)
     pairs: list[dict[str, Any]] = field(default_factory=list)
+    _rule_set: set[str] = field(default_factory=set, repr=False)
+    _pair_index: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def add(self, services: ServiceSet, result: ReachLike | None) -> None:
         if not services or result is None:
@@ -76,15 +78,19 @@ class Opened:
             self._rules(r["id"] for hop in hops for r in hop.get("rules") or [] if "id" in r)
             opened = {k: entry[k] for k in ("protocol", "ports", "codes") if k in entry}
             src, dst = entry.get("from", []), entry.get("to", [])
-            same = [p for p in self.pairs if (p["from"], p["to"]) == (src, dst)]
-            if same:
-                same[0]["open"].append(opened)
+            key = ("\0".join(src), "\0".join(dst))
+            same = self._pair_index.get(key)
+            if same is not None:
+                same["open"].append(opened)
             else:
-                self.pairs.append({"from": src, "to": dst, "open": [opened]})
+                pair = {"from": src, "to": dst, "open": [opened]}
+                self._pair_index[key] = pair
+                self.pairs.append(pair)
 
     def _rules(self, ids: Iterable[str]) -> None:
         for rule in ids:
-            if rule not in self.rules:
+            if rule not in self._rule_set:
+                self._rule_set.add(rule)
                 self.rules.append(rule)
 
 
