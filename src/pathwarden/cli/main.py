@@ -22,6 +22,7 @@ from pathwarden.cli.plan_cmd import apply, approve, plan
 from pathwarden.cli.policy_cmd import policy, segments
 from pathwarden.cli.reach_cmd import reach
 from pathwarden.cli.store_cmd import store
+from pathwarden.cli.tf_cmd import tf
 from pathwarden.errors import PathwardenError
 
 
@@ -54,6 +55,7 @@ for command in (
     apply,
     flows,
     simulate,
+    tf,
 ):
     cli.add_command(command)
 discover.add_command(azure)
