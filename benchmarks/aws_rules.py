@@ -4,7 +4,7 @@ The shapes are those of ``aws ec2 describe-security-groups`` (one ``IpPermission
 protocol and port range with many peers), ``describe-network-acls`` (ingress and egress in one
 ``Entries`` array, numbers 32767/32768 for the default denies) and
 ``describe-managed-prefix-lists`` / ``get-managed-prefix-list-entries``. See
-``/work/shared/reference/cloud-semantics.md`` §1.5.
+the project workspace's ``shared/reference/cloud-semantics.md`` §1.5.
 
 A *rule* here is what ``describe-security-group-rules`` would list: one peer (a CIDR, an IPv6
 CIDR, a prefix list or a group) of one permission. :class:`SG` keeps them keyed so duplicates
