@@ -97,3 +97,10 @@ def test_stale_reference_on_the_path_is_reported_not_guessed() -> None:
     assert any(
         n["code"] == "stale-reference" and "sg-0peerbackup" in n["message"] for n in doc["notices"]
     )
+
+
+def test_a_usage_error_exits_1_never_the_findings_code() -> None:
+    # exit 2 means enforce-stage findings; a typo in a pipeline must not look like one
+    p = run("check", "--no-such-option")
+    assert p.returncode == 1
+    assert "no-such-option" in p.stderr

@@ -34,6 +34,24 @@ class _Group(click.Group):
             click.echo(f"pathwarden: error: {e}", err=True)
             sys.exit(1)
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Like click's, except that a usage error exits 1, not 2: exit 2 means findings
+        (or a refused apply), and a pipeline must never read a typo as one."""
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        try:
+            code = super().main(*args, **{**kwargs, "standalone_mode": False})
+        except click.UsageError as e:
+            e.show()
+            sys.exit(1)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="pathwarden")
