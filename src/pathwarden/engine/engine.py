@@ -38,6 +38,7 @@ from pathwarden.providers.registry import semantics_for
 
 OUTSIDE = -1
 MEMO_LIMIT = 200_000  # entries per memo table; past it the table starts afresh (bounded memory)
+LOCAL_LIMIT = 5_000  # path-local atom indexes kept (each holds one path's boundaries)
 _FEW_ATOMS = 16  # below this many global atoms, a range needs no path-local split
 SideKey = tuple[int, Family, int]  # (class, family, atom)
 
@@ -219,6 +220,8 @@ class Engine:
                                     part = self._side_set(sem, peers, f, fam)
                                     if part:
                                         sets.add(part)
+            if len(self._local) >= LOCAL_LIMIT:
+                self._local.clear()
             hit = self._local[key] = AtomIndex(sets, V4_MAX if fam is Family.V4 else V6_MAX)
         return hit
 
@@ -270,6 +273,8 @@ class Engine:
             sem = self._sem.get(clouds.pop())
             if sem is not None:
                 chains = sem.path(src, dst)
+        if len(self._paths) >= MEMO_LIMIT:
+            self._paths.clear()
         self._paths[key] = chains
         return chains
 
