@@ -41,6 +41,7 @@ def test_text_output_names_ports_hops_and_rules() -> None:
     assert "open: tcp/22,443" in p.stdout
     assert "security groups sg-0backup (ingress, destination)" in p.stdout
     assert "network ACL return path" in p.stdout
+    assert "(backup-console)" in p.stdout  # the console's Name tag next to its ENI id
 
 
 @pytest.mark.parametrize(

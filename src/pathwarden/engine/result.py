@@ -118,6 +118,14 @@ class ReachResult:
             doc["notices"] = [{"code": n.code, "message": n.message} for n in self.notices]
         return doc
 
+    def _named(self, items: list[str]) -> list[str]:
+        """Workload ids with their names, for people: ``eni-0abc (ws-001)``."""
+        out = []
+        for item in items:
+            w = self.estate.workload(item)
+            out.append(f"{item} ({w.name})" if w is not None and w.name else item)
+        return out
+
     def to_text(self) -> str:
         lines = [f"{self.src} -> {self.dst}"]
         notes = [f"  note: {n.message}" for n in self.notices]
@@ -129,8 +137,8 @@ class ReachResult:
             svc = _entry_services(e, self.open).describe()
             lines.append("")
             lines.append(f"  {svc}")
-            lines.append(f"    from {_short(e['from'])}")
-            lines.append(f"    to   {_short(e['to'])}")
+            lines.append(f"    from {_short(self._named(e['from']))}")
+            lines.append(f"    to   {_short(self._named(e['to']))}")
             for hop in e["hops"]:
                 lines.append(f"    - {hop['hop']}")
                 for r in hop["rules"]:
