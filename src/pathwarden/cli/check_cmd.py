@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from pathwarden.check import CheckResult, compare
-from pathwarden.cli.common import load_snapshots
+from pathwarden.cli.common import emit, load_snapshots
 from pathwarden.cli.live import EstateSpec, Loaded, estate_options, open_estate
 from pathwarden.engine.engine import Engine
 from pathwarden.errors import InputError
@@ -86,13 +86,7 @@ def check(
         if store_path:
             _record(store_path, loaded, policy_file, result, code)
     text = render(result, fmt)
-    if out:
-        try:
-            Path(out).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise InputError(f"--out {out}: cannot write the report: {e.strerror or e}") from e
-    else:
-        click.echo(text, nl=False)
+    emit(text, out)
     if result.partial and code == 1:
         click.echo("pathwarden: partial estate and no enforce-stage findings: not a clean "
                    "result (exit 1)", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -48,3 +49,19 @@ def load_snapshots(snapshots: Sequence[str], ephemeral_ports: str) -> Estate:
     from pathwarden.providers.load import load_estate
 
     return load_estate(list(snapshots), ephemeral_ports=parse_port_range(ephemeral_ports))
+
+
+def write_text(path: str, text: str, option: str = "--out") -> None:
+    """Write an output file; a failure is a one-line error naming the option and path."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"{option} {path}: cannot write: {e.strerror or e}") from e
+
+
+def emit(text: str, out: str | None) -> None:
+    """A report to ``--out FILE`` or, without it, to stdout."""
+    if out:
+        write_text(out, text)
+    else:
+        click.echo(text, nl=False)

@@ -23,7 +23,7 @@ import click
 
 from pathwarden.check.drift import FailOn
 from pathwarden.check.drift import drift as compute_drift
-from pathwarden.cli.common import load_snapshots
+from pathwarden.cli.common import emit, load_snapshots
 from pathwarden.cli.live import EstateSpec, Loaded, estate_options, open_estate
 from pathwarden.errors import InputError
 from pathwarden.model import Estate
@@ -84,13 +84,7 @@ def drift(ctx: click.Context, spec: EstateSpec, baseline: str | None,
         if record:
             _record(store_path, current, report.to_json()["summary"], label)
     text = render_drift(report, fmt)
-    if out:
-        try:
-            Path(out).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise InputError(f"--out {out}: cannot write the report: {e.strerror or e}") from e
-    else:
-        click.echo(text, nl=False)
+    emit(text, out)
     ctx.exit(report.exit_code())
 
 

@@ -10,21 +10,12 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from pathlib import Path
 
 import click
 
 from pathwarden.cli.common import parse_port_range
-from pathwarden.errors import InputError
 
 __all__ = ["apply", "approve", "plan"]
-
-
-def _write(path: str, text: str) -> None:
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"{path}: cannot write: {e.strerror or e}") from e
 
 
 @click.command("plan")

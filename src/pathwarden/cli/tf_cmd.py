@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from pathwarden.cli.common import parse_port_range
+from pathwarden.cli.common import parse_port_range, write_text
 from pathwarden.errors import InputError
 from pathwarden.policy import load_policy
 
@@ -33,13 +33,6 @@ def _renderers() -> dict[str, Callable[..., str]]:
         "sarif": render_review_sarif,
         "junit": render_review_junit,
     }
-
-
-def _write(path: str, text: str, option: str) -> None:
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"{option} {path}: cannot write the report: {e.strerror or e}") from e
 
 
 def _tf_dir(explicit: str | None, hcl: str | None, plan: str | None) -> str | None:
@@ -180,9 +173,9 @@ def review_cmd(
         ("--junit-out", junit_out, "junit"),
     ):
         if path:
-            _write(path, renderers[name](result), option)
+            write_text(path, renderers[name](result), option)
     if out:
-        _write(out, text, "--out")
+        write_text(out, text, "--out")
     else:
         click.echo(text, nl=False)
     ctx.exit(result.exit_code())
@@ -232,7 +225,7 @@ def export_approved_cmd(
         )
     import json
 
-    _write(target, json.dumps(doc, indent=2) + "\n", "--out")
+    write_text(target, json.dumps(doc, indent=2) + "\n", "--out")
     for s in skipped:
         click.echo(f"pathwarden: skipped: {s}", err=True)
     click.echo(f"wrote {len(doc['approved_paths'])} approved path(s) to {target}")
@@ -279,7 +272,7 @@ def render_cmd(
     if write_to:
         result.write(Path(write_to))
     if out:
-        _write(out, diff, "--out")
+        write_text(out, diff, "--out")
     else:
         click.echo(diff, nl=False)
     for note in result.notes:

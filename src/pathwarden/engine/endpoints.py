@@ -33,6 +33,23 @@ class Endpoint:
     def is_empty(self) -> bool:
         return not self.members and not self.outside
 
+    def addresses(self) -> AddressSet:
+        """Every address the endpoint stands for: its members' and its outside ranges."""
+        return AddressSet.union_all(workload_addresses(m.addresses) for m in self.members) | (
+            self.outside
+        )
+
+
+def workload_addresses(addresses: tuple[str, ...]) -> AddressSet:
+    """Parsed addresses (a text that is no address is skipped: loaders report those)."""
+    ips = []
+    for a in addresses:
+        try:
+            ips.append(parse_address(a))
+        except ValueError:
+            continue
+    return AddressSet.of_ips(ips)
+
 
 SegmentResolver = Callable[[str], Endpoint]
 

@@ -44,14 +44,7 @@ class SegmentIndex:
         if policy is not None:
             for seg in policy.segments:
                 ep = resolve_segment(estate, seg)
-                ips = []
-                for m in ep.members:
-                    for a in m.addresses:
-                        try:
-                            ips.append(parse_address(a))
-                        except ValueError:
-                            continue
-                self._sets.append((seg.name, AddressSet.of_ips(ips) | ep.outside))
+                self._sets.append((seg.name, ep.addresses()))
         self._owner: dict[str, str] = {}
         for w in estate.workloads:
             label = "+".join(sorted(w.filters)) or w.id

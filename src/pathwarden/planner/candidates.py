@@ -39,7 +39,7 @@ from pathwarden.model import (
 from pathwarden.model.addresses import Family, parse_address
 from pathwarden.model.services import ICMPS, PORT_MAX, TCP, UDP
 from pathwarden.planner.edits import OpKind, RuleOp, apply_to_filter, new_rule_id
-from pathwarden.planner.problems import Keep, Problem, endpoint_addresses
+from pathwarden.planner.problems import Keep, Problem
 from pathwarden.planner.volume import Resolver, Volume, filter_volume
 
 SG_RULES_PER_DIRECTION = 60  # per family (amazon-vpc-limits.md)
@@ -208,7 +208,7 @@ def _swap_ref(hops: Hops, f: Filter, r: Rule, problem: Problem, keeps: list[Keep
             continue
         if not any(a in members for m in k.dst.members for a in m.addresses):
             continue
-        if not (endpoint_addresses(k.src) & hops.peer_set(r, f)):
+        if not (k.src.addresses() & hops.peer_set(r, f)):
             continue
         common = set.intersection(*(set(m.workload.filters) for m in k.src.members))
         for g in sorted(common):

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 from pathwarden.check.findings import CheckResult, Finding, Kind
 from pathwarden.engine.endpoints import Endpoint, Member
-from pathwarden.model import NOWHERE, AddressSet, Estate, ServiceSet
-from pathwarden.model.addresses import parse_address
+from pathwarden.model import NOWHERE, Estate, ServiceSet
 from pathwarden.planner.volume import Region
 from pathwarden.policy.model import Policy, Stage
 from pathwarden.policy.segments import segment_resolver
@@ -42,7 +41,7 @@ class Problem:
         return f"{self.finding.path}/{self.finding.kind.value}"
 
     def region(self) -> Region:
-        return Region(endpoint_addresses(self.src), endpoint_addresses(self.dst), self.services)
+        return Region(self.src.addresses(), self.dst.addresses(), self.services)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,17 +52,6 @@ class Keep:
     services: ServiceSet
 
 
-def endpoint_addresses(ep: Endpoint) -> AddressSet:
-    ips = []
-    for m in ep.members:
-        for a in m.addresses:
-            try:
-                ips.append(parse_address(a))
-            except ValueError:
-                continue
-    return AddressSet.of_ips(ips) | ep.outside
-
-
 def _rest(estate: Estate, policy: Policy, segments: dict[str, Endpoint], target: str) -> Endpoint:
     """Compare's "everything else" source of an unapproved finding into ``target``."""
     covered = {m.workload.id for m in segments[target].members}
@@ -71,7 +59,8 @@ def _rest(estate: Estate, policy: Policy, segments: dict[str, Endpoint], target:
         if not p.is_deny and p.dst == target:
             covered |= {m.workload.id for m in segments[p.src].members}
     return Endpoint(
-        "*", tuple(Member(w, w.addresses) for w in estate.workloads if w.id not in covered),
+        "*",
+        tuple(Member(w, w.addresses) for w in estate.workloads if w.id not in covered),
         NOWHERE,
     )
 

@@ -23,10 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pathwarden.engine.endpoints import Endpoint, Member, SegmentResolver
+from pathwarden.engine.endpoints import Endpoint, Member, SegmentResolver, workload_addresses
 from pathwarden.errors import EndpointError
 from pathwarden.model import NOWHERE, AddressSet, Estate, Workload
-from pathwarden.model.addresses import parse_address
 from pathwarden.policy.model import Policy, Segment, Selector
 
 Fields = dict[str, Callable[[Workload], tuple[str, ...]]]
@@ -84,13 +83,7 @@ _CASELESS = {"azure"}
 
 
 def _addresses(w: Workload) -> AddressSet:
-    ips = []
-    for a in w.addresses:
-        try:
-            ips.append(parse_address(a))
-        except ValueError:
-            continue
-    return AddressSet.of_ips(ips)
+    return workload_addresses(w.addresses)
 
 
 def selector_matches(selector: Selector, w: Workload) -> bool:
