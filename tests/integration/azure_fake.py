@@ -31,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.integration.httpfake import serve, shutdown
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "azure-api"
 SUB = "11111111-2222-3333-4444-555555555555"
 Json = dict[str, Any]
@@ -99,32 +101,11 @@ class FakeArm:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def start(self) -> FakeArm:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:  # keep test output clean
-                pass
-
-            def do_GET(self) -> None:
-                fake.handle(self, "GET")
-
-            def do_PUT(self) -> None:
-                fake.handle(self, "PUT")
-
-            def do_DELETE(self) -> None:
-                fake.handle(self, "DELETE")
-
-            def do_POST(self) -> None:
-                fake.handle(self, "POST")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve(self.handle)
         return self
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        shutdown(self.server)
 
     def requests(self, method: str, fragment: str) -> list[int]:
         return [s for m, p, s in self.log if m == method and fragment in p]

@@ -33,6 +33,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.integration.httpfake import serve, shutdown
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gcp-api"
 PROJECT = "cloud-custodian"
 REGION, ZONE = "us-east4", "us-east4-c"
@@ -105,32 +107,11 @@ class FakeCompute:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> FakeCompute:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                fake.handle(self, "GET")
-
-            def do_POST(self) -> None:
-                fake.handle(self, "POST")
-
-            def do_PATCH(self) -> None:
-                fake.handle(self, "PATCH")
-
-            def do_DELETE(self) -> None:
-                fake.handle(self, "DELETE")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve(self.handle)
         return self
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        shutdown(self.server)
 
     @property
     def url(self) -> str:
