@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -53,6 +54,24 @@ class FakeResult:
 
     def rule_ids(self, within: ServiceSet | None = None) -> list[str]:
         return list(dict.fromkeys(h[3] for h in self.hits if within is None or h[2] & within))
+
+    def _by_pair(self, within: ServiceSet | None) -> dict[tuple[str, str], ServiceSet]:
+        out: dict[tuple[str, str], ServiceSet] = {}
+        for s, d, services, _ in self.hits:
+            part = services if within is None else services & within
+            if part:
+                out[(s, d)] = out.get((s, d), ServiceSet()) | part
+        return out
+
+    def pair_count(self, within: ServiceSet | None = None) -> int:
+        return len(self._by_pair(within))
+
+    def pairs(
+        self, within: ServiceSet | None = None, limit: int | None = None
+    ) -> Iterator[tuple[list[str], list[str], ServiceSet]]:
+        items = list(self._by_pair(within).items())[:limit]
+        for (s, d), opened in items:
+            yield [s], [d], opened
 
     def explanations(self, within: ServiceSet | None = None) -> list[dict[str, Any]]:
         return [
@@ -170,7 +189,8 @@ def test_violation_carries_pairs_and_path_facts() -> None:
     sources = sorted({p["from"][0] for p in violation.pairs})
     assert sources == ["eni-ws1", "eni-ws2", OUTSIDE]
     assert violation.pair_count == len(violation.pairs) == 3
-    assert len(violation.pairs[0]["open"]) == 2  # ws1: tcp/22 and tcp/443 entries merged
+    # ws1: tcp/22 and tcp/443 (two rules) merged into one contract entry
+    assert violation.pairs[0]["open"] == [{"protocol": "tcp", "ports": [[22, 22], [443, 443]]}]
     assert (violation.line, violation.column) == (14, 5)  # the text starts with a newline
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pathwarden.engine.endpoints import parse_endpoint
 from pathwarden.errors import EndpointError
 from pathwarden.model import NOWHERE, AddressSet, Estate, Workload
 from pathwarden.policy import describe_segments, parse_policy, resolve_segment, segment_resolver
+from pathwarden.policy.model import Selector
+from pathwarden.policy.segments import selector_index, selector_matches
 
 
 def wl(wid: str, ip: str, **kw: object) -> Workload:
@@ -100,3 +104,36 @@ def test_describe_segments_warns_about_empty_segments() -> None:
     }
     assert doc["outside"][0] == "10.50.0.0/22"
     assert doc["empty"] is False
+
+
+# The index must pick exactly what selector_matches picks, for any selector over any estate.
+_VALUES = {
+    "aws": {"security_group": ["sg-jump", "sg-0backup", "sg-base", "sg-x"],
+            "instance": ["i-0jump", "i-ws2", "i-x"], "eni": ["eni-ws1", "eni-vpn", "nic-azure"],
+            "subnet": ["subnet-a", "subnet-b"], "vpc": ["vpc-1", "vpc-2"],
+            "account": ["111111111111", ""], "bogus": ["x"]},
+    "azure": {"nic": ["NIC-AZURE", "nic-azure", "x"], "subnet": ["SUBNET-A"],
+              "vnet": ["vpc-1"], "bogus": ["x"]},
+}
+_TAGS = [("Role", "workstation"), ("Role", "server"), ("Role", "x"), ("Team", "a")]
+
+
+@st.composite
+def _selectors(draw: st.DrawFn) -> Selector:
+    if draw(st.booleans()):
+        text = draw(st.sampled_from(["10.20.0.0/16", "10.20.1.10/32", "10.0.0.0/8", "::/0"]))
+        return Selector(cidr=AddressSet.parse(text), cidr_text=text)
+    cloud = draw(st.sampled_from(sorted(_VALUES)))
+    keys = draw(st.lists(st.sampled_from(sorted(_VALUES[cloud])), max_size=2, unique=True))
+    criteria = tuple((k, tuple(draw(st.lists(st.sampled_from(_VALUES[cloud][k]), min_size=1,
+                                             max_size=2)))) for k in keys)
+    tags = draw(st.lists(st.sampled_from(_TAGS), max_size=2))
+    return Selector(cloud, criteria, tuple((k, (v,)) for k, v in tags))
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(_selectors())
+def test_selector_index_matches_selector_matches(selector: Selector) -> None:
+    index = selector_index(ESTATE)
+    expected = {i for i, w in enumerate(ESTATE.workloads) if selector_matches(selector, w)}
+    assert index.select(selector) == expected

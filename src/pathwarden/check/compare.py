@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from pathwarden.check.findings import MAX_PAIRS, CheckResult, Finding, Kind
+from pathwarden.check.findings import CheckResult, Finding, Kind
 from pathwarden.check.reaching import EngineLike, Opened, ReachLike, reach, split
 from pathwarden.engine.endpoints import Endpoint, Member
 from pathwarden.model import NO_SERVICES, ServiceSet
@@ -69,8 +69,8 @@ class _Checker:
             why=p.why,
             owner=p.owner,
             ports=p.services,
-            pairs=tuple(opened.pairs[:MAX_PAIRS]),
-            pair_count=len(opened.pairs),
+            pairs=tuple(opened.pairs),
+            pair_count=opened.pair_count,
             line=p.line,
             column=p.column,
             order=self.order[p.id],
@@ -182,8 +182,8 @@ class _Checker:
                 message=message,
                 why=f"Only declared allow paths may be open into {prot.segment}.",
                 owner=segment.owner if segment else "",
-                pairs=tuple(opened.pairs[:MAX_PAIRS]),
-                pair_count=len(opened.pairs),
+                pairs=tuple(opened.pairs),
+                pair_count=opened.pair_count,
                 line=prot.line,
                 column=prot.column,
                 order=len(self.policy.paths) + self.policy.protect.index(prot),

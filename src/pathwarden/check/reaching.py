@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pathwarden.check.findings import MAX_PAIRS
 from pathwarden.engine.endpoints import Endpoint, Member
 from pathwarden.model import ALL_SERVICES, NO_SERVICES, Estate, ServiceSet
 from pathwarden.model.services import ICMPS, NUMBERS, PROTO_MAX
@@ -22,6 +23,12 @@ class ReachLike(Protocol):
     def to_json(self) -> dict[str, Any]: ...
 
     def rule_ids(self, within: ServiceSet | None = None) -> list[str]: ...
+
+    def pair_count(self, within: ServiceSet | None = None) -> int: ...
+
+    def pairs(
+        self, within: ServiceSet | None = None, limit: int | None = None
+    ) -> Iterator[tuple[list[str], list[str], ServiceSet]]: ...
 
     def explanations(self, within: ServiceSet | None = None) -> list[dict[str, Any]]: ...
 
@@ -58,34 +65,29 @@ def entry_services(entry: dict[str, Any]) -> ServiceSet:
 class Opened:
     """What is open across one or more reach questions, with the rules and member pairs.
 
-    Rules and pairs come from the engine's explanations whose open ranges meet the services
-    that matter for the finding (an explanation covers one protocol of one class pair), so a
-    finding names the rules that open *its* ports rather than every rule of the reach.
+    Rules, the member-pair count and a sample of the pairs (at most :data:`MAX_PAIRS`) come
+    from the parts of each reach whose open ranges meet the services that matter for the
+    finding, so a finding names the rules that open *its* ports rather than every rule of the
+    reach. A member pair is a (source class, destination class) pair of one reach: the
+    workloads that behave alike at each end.
     """
 
     services: ServiceSet = NO_SERVICES
     rules: list[str] = field(default_factory=list)
     pairs: list[dict[str, Any]] = field(default_factory=list)
+    pair_count: int = 0
     _rule_set: set[str] = field(default_factory=set, repr=False)
-    _pair_index: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def add(self, services: ServiceSet, result: ReachLike | None) -> None:
         if not services or result is None:
             return
         self.services = self.services | services
-        for entry in result.explanations(services):
-            hops = entry.get("hops") or []
-            self._rules(r["id"] for hop in hops for r in hop.get("rules") or [] if "id" in r)
-            opened = {k: entry[k] for k in ("protocol", "ports", "codes") if k in entry}
-            src, dst = entry.get("from", []), entry.get("to", [])
-            key = ("\0".join(src), "\0".join(dst))
-            same = self._pair_index.get(key)
-            if same is not None:
-                same["open"].append(opened)
-            else:
-                pair = {"from": src, "to": dst, "open": [opened]}
-                self._pair_index[key] = pair
-                self.pairs.append(pair)
+        self._rules(result.rule_ids(services))
+        self.pair_count += result.pair_count(services)
+        room = MAX_PAIRS - len(self.pairs)
+        if room > 0:
+            for src, dst, opened in result.pairs(services, limit=room):
+                self.pairs.append({"from": src, "to": dst, "open": opened.to_contract()})
 
     def _rules(self, ids: Iterable[str]) -> None:
         for rule in ids:

@@ -16,13 +16,17 @@ import random
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 
+import numpy as np
+import numpy.typing as npt
+
+from pathwarden.model.addresses import V4_MAX
 from pathwarden.model.intervals import IntervalSet
 
 
 class AtomIndex:
     """Signature lookup for one address family."""
 
-    __slots__ = ("_bounds", "_reps", "_sigs")
+    __slots__ = ("_array", "_bounds", "_first", "_reps", "_sigs", "max_value")
 
     def __init__(self, sets: Iterable[IntervalSet], max_value: int) -> None:
         rng = random.Random(0x9A7A)
@@ -37,20 +41,55 @@ class AtomIndex:
         bounds: list[int] = []
         sigs: list[int] = []
         reps: dict[int, int] = {}
+        first: dict[int, int] = {}
         sig = 0
         for pos in sorted(events):
             sig ^= events[pos]
             if sigs and sigs[-1] == sig:
                 continue
+            if sig not in reps:
+                reps[sig] = pos
+                first[sig] = len(bounds)
             bounds.append(pos)
             sigs.append(sig)
-            reps.setdefault(sig, pos)
         self._bounds = bounds
         self._sigs = sigs
         self._reps = reps
+        self._first = first
+        self.max_value = max_value
+        self._array = np.array(bounds, dtype=np.int64) if max_value <= V4_MAX else None
 
     def atom(self, value: int) -> int:
         return self._sigs[bisect_right(self._bounds, value) - 1]
+
+    def interval(self, value: int) -> int:
+        """The index of the elementary interval holding ``value``."""
+        return bisect_right(self._bounds, value) - 1
+
+    def start(self, interval: int) -> int:
+        return self._bounds[interval]
+
+    def sig_of_interval(self, interval: int) -> int:
+        return self._sigs[interval]
+
+    def first_interval(self, sig: int) -> int:
+        """The first elementary interval of an atom (its stand-in wherever an index is used)."""
+        return self._first[sig]
+
+    def intervals(self) -> int:
+        return len(self._bounds)
+
+    def intervals_of(self, values: list[int]) -> npt.NDArray[np.int64]:
+        """:meth:`interval` of many values at once."""
+        if self._array is not None:
+            out: npt.NDArray[np.int64] = np.searchsorted(
+                self._array, np.array(values, dtype=np.int64), side="right") - 1
+            return out
+        return np.array([bisect_right(self._bounds, v) - 1 for v in values], dtype=np.int64)
+
+    def starts_of(self, intervals: npt.NDArray[np.int64]) -> list[int]:
+        bounds = self._bounds
+        return [bounds[i] for i in intervals.tolist()]
 
     def representative(self, sig: int) -> int:
         """An address inside the atom: membership of any rule set is decided by it."""

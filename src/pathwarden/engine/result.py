@@ -1,38 +1,36 @@
-"""What a reach returns, and how it explains itself (the JSON contract of DESIGN.md)."""
+"""What a reach returns, and how it explains itself (the JSON contract of DESIGN.md).
+
+A :class:`ReachResult` keeps the question's combination matrix per address family
+(:mod:`pathwarden.engine.bulk`) and answers from it, lazily: what is open, how many (source
+class, destination class) member pairs have something open, a capped sample of them, the rules
+that open it (:mod:`pathwarden.engine.attribution`), and the full per-pair explanations of the
+``reach`` contract. ``within`` restricts any of these to a set of services.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
+
+from pathwarden.engine.attribution import LETS_THROUGH, rule_doc, rule_ids, rules_through
+from pathwarden.engine.bulk import FamilyEval, join
+from pathwarden.engine.semantics import Hop
 from pathwarden.engine.verdicts import Decision
-from pathwarden.model import Action, AddressSet, Estate, Notice, ServiceSet
+from pathwarden.model import AddressSet, Estate, Notice, ServiceSet
+from pathwarden.model.addresses import Family
+from pathwarden.model.intervals import IntervalSet
 from pathwarden.model.services import protocol_name
 
-LETS_THROUGH = (Action.ALLOW, Action.ALWAYS_ALLOW, Action.GOTO_NEXT)
+if TYPE_CHECKING:
+    from pathwarden.engine.engine import Engine
+
+Bools = npt.NDArray[np.bool_]
 MAX_MEMBERS = 25
-
-
-@dataclass(frozen=True, slots=True)
-class StageDecision:
-    label: str
-    decision: Decision
-
-
-@dataclass(frozen=True, slots=True)
-class PairResult:
-    """One (source class and atom, destination class and atom) pair with something open."""
-
-    src_class: int
-    dst_class: int
-    src_workloads: tuple[str, ...]
-    dst_workloads: tuple[str, ...]
-    src_outside: AddressSet
-    dst_outside: AddressSet
-    open: ServiceSet
-    stages: tuple[StageDecision, ...]
+__all__ = ["LETS_THROUGH", "MAX_MEMBERS", "ReachResult"]
 
 
 @dataclass(frozen=True)
@@ -40,75 +38,160 @@ class ReachResult:
     src: str
     dst: str
     open: ServiceSet
-    pairs: tuple[PairResult, ...]
-    estate: Estate
+    families: tuple[FamilyEval, ...]
+    engine: Engine
     explained: bool = True
     notices: tuple[Notice, ...] = ()
 
-    def explanations(self, within: ServiceSet | None = None) -> list[dict[str, Any]]:
-        """One entry per open protocol range and class pair, each with its hops and rules.
+    @property
+    def estate(self) -> Estate:
+        return self.engine.estate
 
-        With ``within``, only what is open inside it is explained, and a rule is named only
-        if it lets part of ``within`` through.
-        """
-        cache: dict[ServiceSet | None, list[dict[str, Any]]] = self.__dict__.setdefault(
-            "_explained", {}
-        )
+    # -- member pairs --------------------------------------------------------------------------
+    def _classes(self) -> tuple[list[int], list[int]]:
+        src: dict[int, None] = {}
+        dst: dict[int, None] = {}
+        for f in self.families:
+            src.update(dict.fromkeys(f.src.classes))
+            dst.update(dict.fromkeys(f.dst.classes))
+        return list(src), list(dst)
+
+    def _good(self, f: FamilyEval, within: ServiceSet | None) -> Bools:
+        flags = [bool(o & within) if within is not None else bool(o) for o in f.opens]
+        good: Bools = np.array(flags, dtype=bool)[f.combos]
+        return good
+
+    def class_matrix(self, within: ServiceSet | None = None) -> tuple[list[int], list[int],
+                                                                      Bools]:
+        """Source classes, destination classes, and which class pairs have something open
+        (within ``within``)."""
+        cache: dict[Hashable, tuple[list[int], list[int], Bools]] = self.__dict__.setdefault(
+            "_class_matrix", {})
+        if within in cache:
+            return cache[within]
+        src, dst = self._classes()
+        s_pos = {c: i for i, c in enumerate(src)}
+        d_pos = {c: i for i, c in enumerate(dst)}
+        out = np.zeros((len(src), len(dst)), dtype=bool)
+        for f in self.families:
+            good = self._good(f, within)
+            rows, r_cls = _runs(f.src.classes)
+            cols, c_cls = _runs(f.dst.classes)
+            red = np.logical_or.reduceat(np.logical_or.reduceat(good, rows, axis=0), cols,
+                                         axis=1)
+            ri = np.array([s_pos[c] for c in r_cls], dtype=np.int64)
+            ci = np.array([d_pos[c] for c in c_cls], dtype=np.int64)
+            out[np.ix_(ri, ci)] |= red
+        cache[within] = (src, dst, out)
+        return cache[within]
+
+    def pair_count(self, within: ServiceSet | None = None) -> int:
+        """How many (source class, destination class) member pairs have something open."""
+        return int(np.count_nonzero(self.class_matrix(within)[2]))
+
+    def pairs(self, within: ServiceSet | None = None, limit: int | None = None
+              ) -> Iterator[tuple[list[str], list[str], ServiceSet]]:
+        """``(source members, destination members, open within)`` per open class pair, in
+        order (source classes as the endpoint lists them, then destination classes)."""
+        src, dst, matrix = self.class_matrix(within)
+        for n, (i, j) in enumerate(zip(*np.nonzero(matrix), strict=True)):
+            if limit is not None and n >= limit:
+                return
+            yield self._members_and_open(src[int(i)], dst[int(j)], within)
+
+    def _blocks(self, sc: int, dc: int) -> Iterator[tuple[FamilyEval, range, range]]:
+        for f in self.families:
+            rows = _span(f.src.classes, sc)
+            cols = _span(f.dst.classes, dc)
+            if rows and cols:
+                yield f, rows, cols
+
+    def _members_and_open(self, sc: int, dc: int, within: ServiceSet | None
+                          ) -> tuple[list[str], list[str], ServiceSet]:
+        opened = ServiceSet()
+        s_units: list[tuple[FamilyEval, int]] = []
+        d_units: list[tuple[FamilyEval, int]] = []
+        for f, rows, cols in self._blocks(sc, dc):
+            block = f.combos[rows.start:rows.stop, cols.start:cols.stop]
+            flags = np.array([bool(o) for o in f.opens], dtype=bool)[block]
+            for c in np.unique(block[flags]).tolist():
+                opened = opened | f.opens[c]
+            s_units += [(f, rows.start + int(u)) for u in np.nonzero(flags.any(axis=1))[0]]
+            d_units += [(f, cols.start + int(v)) for v in np.nonzero(flags.any(axis=0))[0]]
+        if within is not None:
+            opened = opened & within
+        return _member_names(s_units, src=True), _member_names(d_units, src=False), opened
+
+    # -- rules and explanations ----------------------------------------------------------------
+    def rule_ids(self, within: ServiceSet | None = None) -> list[str]:
+        """Every rule that lets part of what is open (within ``within``) through."""
+        return [d["id"] for d in self.rule_docs(within)]
+
+    def rule_docs(self, within: ServiceSet | None = None) -> list[dict[str, Any]]:
+        cache: dict[Hashable, list[dict[str, Any]]] = self.__dict__.setdefault("_rules", {})
+        if within not in cache:
+            cache[within] = rule_ids(self.engine, self.families, within)
+        return cache[within]
+
+    def explanations(self, within: ServiceSet | None = None) -> list[dict[str, Any]]:
+        """One entry per open protocol range and class pair, each with its hops and rules."""
+        cache: dict[Hashable, list[dict[str, Any]]] = self.__dict__.setdefault("_explained", {})
         if within not in cache:
             cache[within] = self._explain(within)
         return cache[within]
 
     def _explain(self, within: ServiceSet | None) -> list[dict[str, Any]]:
-        rule_docs: dict[int, dict[str, Any]] = {}
-        grouped: dict[tuple[int, int], list[PairResult]] = defaultdict(list)
-        for p in self.pairs:
-            grouped[(p.src_class, p.dst_class)].append(p)
+        docs: dict[int, dict[str, Any]] = {}
+        joins: dict[Hashable, tuple[Hop, ...]] = {}
+        src, dst, matrix = self.class_matrix(within)
         out: list[dict[str, Any]] = []
-        for group in grouped.values():
-            opened = ServiceSet.union_all(p.open for p in group)
-            if within is not None:
-                opened = opened & within
-            if not opened:
-                continue
-            # every distinct (memoised) stage decision once, against the union of what the
-            # pairs that went through it have open: a rule lets part of an entry through
-            # exactly when it lets part of some pair's open set (within the entry) through
-            by_stage: dict[str, dict[int, tuple[Decision, ServiceSet]]] = {}
-            for p in group:
-                part = p.open if within is None else p.open & within
-                if not part:
-                    continue
-                for sd in p.stages:
-                    slot = by_stage.setdefault(sd.label, {})
-                    seen = slot.get(id(sd.decision))
-                    if seen is None:
-                        slot[id(sd.decision)] = (sd.decision, part)
-                    elif seen[1] != part:
-                        slot[id(sd.decision)] = (sd.decision, seen[1] | part)
-            src, dst = _members(group, src=True), _members(group, src=False)
+        for i, j in zip(*np.nonzero(matrix), strict=True):
+            sc, dc = src[int(i)], dst[int(j)]
+            by_hop: dict[str, dict[int, tuple[Decision, ServiceSet]]] = {}
+            for f, rows, cols in self._blocks(sc, dc):
+                for u in rows:
+                    for v in cols:
+                        c = int(f.combos[u, v])
+                        part = f.opens[c] if within is None else f.opens[c] & within
+                        if not part:
+                            continue
+                        for hop in self._hops(f, u, v, joins):
+                            slot = by_hop.setdefault(hop.label, {})
+                            seen = slot.get(id(hop.decision))
+                            union = part if seen is None else seen[1] | part
+                            slot[id(hop.decision)] = (hop.decision, union)
+            members_from, members_to, opened = self._members_and_open(sc, dc, within)
             for entry in opened.to_contract():
-                services = _entry_services(entry, opened)
+                services = entry_services(entry, opened)
                 hops = [
-                    {
-                        "hop": label,
-                        "rules": _rules_through(
-                            ((d, u & services) for d, u in slot.values()), rule_docs
-                        ),
-                    }
-                    for label, slot in by_stage.items()
+                    {"hop": label,
+                     "rules": [rule_doc(r, docs) for r in rules_through(
+                         ((d, u & services) for d, u in slot.values()))]}
+                    for label, slot in by_hop.items()
                 ]
-                out.append({**entry, "from": src, "to": dst, "hops": hops})
+                out.append({**entry, "from": members_from, "to": members_to, "hops": hops})
         return out
 
-    def rule_ids(self, within: ServiceSet | None = None) -> list[str]:
-        """Every rule that lets part of what is open (within ``within``) through."""
-        ids: dict[str, None] = {}
-        for e in self.explanations(within):
-            for hop in e["hops"]:
-                for r in hop["rules"]:
-                    ids[r["id"]] = None
-        return list(ids)
+    def _hops(self, f: FamilyEval, u: int, v: int, memo: dict[Hashable, tuple[Hop, ...]]
+              ) -> tuple[Hop, ...]:
+        link = f.links[int(f.combos[u, v])]
+        if link is None:
+            return ()
+        s_rows, d_rows = f.src_rows, f.dst_rows
+        r, q = int(s_rows.of_unit[u]), int(d_rows.of_unit[v])
+        s_col, d_col = int(s_rows.col_of_other[v]), int(d_rows.col_of_other[u])
+        s_dids = tuple(int(s_rows.slot_vectors[sv][s_col]) for sv in s_rows.slots[r])
+        d_dids = tuple(int(d_rows.slot_vectors[sv][d_col]) for sv in d_rows.slots[q])
+        key = (id(f), link, r, q, s_dids, d_dids)
+        hit = memo.get(key)
+        if hit is None:
+            joined = join(self.engine, link, s_rows.halves[r],
+                          tuple(f.decisions[d] for d in s_dids), d_rows.halves[q],
+                          tuple(f.decisions[d] for d in d_dids))
+            hit = memo[key] = joined.hops
+        return hit
 
+    # -- output --------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"from": self.src, "to": self.dst, "open": self.open.to_contract()}
         if self.explained:
@@ -127,14 +210,14 @@ class ReachResult:
         return out
 
     def to_text(self) -> str:
-        lines = [f"{self.src} -> {self.dst}"]
-        notes = [f"  note: {n.message}" for n in self.notices]
+        lines = [(f"{self.src} -> {self.dst}")]
+        notes = [(f"  note: {n.message}") for n in self.notices]
         if not self.open:
             lines.append("  nothing is open")
             return "\n".join(lines + notes)
         lines.append(f"  open: {self.open.describe()}")
         for e in self.explanations() if self.explained else []:
-            svc = _entry_services(e, self.open).describe()
+            svc = entry_services(e, self.open).describe()
             lines.append("")
             lines.append(f"  {svc}")
             lines.append(f"    from {_short(self._named(e['from']))}")
@@ -152,63 +235,50 @@ class ReachResult:
         return "\n".join(lines)
 
 
-def _rules_through(
-    decisions: Iterable[tuple[Decision, ServiceSet]], docs: dict[int, dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Every rule of these decisions that lets part of its paired service set through."""
-    out: dict[str, dict[str, Any]] = {}
-    for decision, services in decisions:
-        for c in decision.contributions:
-            r = c.rule
-            if r.action in LETS_THROUGH and r.id not in out and (c.services & services):
-                doc = docs.get(id(r))
-                if doc is None:
-                    doc = docs[id(r)] = {
-                        "id": r.id,
-                        "filter": r.filter_id,
-                        "action": r.action.value,
-                        "rule": r.summary(),
-                        "implied": r.implied,
-                    }
-                out[r.id] = doc
-    return list(out.values())
-
-
-def _entry_services(entry: dict[str, Any], within: ServiceSet) -> ServiceSet:
+def entry_services(entry: dict[str, Any], within: ServiceSet) -> ServiceSet:
     """The services one contract entry stands for (restricted to ``within``)."""
     for proto, _ in within.by_protocol():
-        if entry["protocol"] == "all" or protocol_name(proto) == entry["protocol"]:
-            if entry["protocol"] == "all":
-                return within
-            base = ServiceSet.protocol(proto)
-            return within & base
+        if entry["protocol"] == "all":
+            return within
+        if protocol_name(proto) == entry["protocol"]:
+            return within & ServiceSet.protocol(proto)
     return ServiceSet()
 
 
-def _members(group: list[PairResult], *, src: bool) -> list[str]:
-    names: dict[str, None] = {}
-    for p in group:
-        ids, outside = (p.src_workloads, p.src_outside) if src else (p.dst_workloads, p.dst_outside)
-        for n in ids:
-            names[n] = None
-        for n in _prefixes(outside, MAX_MEMBERS + 1):
-            names[n] = None
+def _runs(classes: list[int]) -> tuple[npt.NDArray[np.int64], list[int]]:
+    """Start index and class of each run of equal classes (units are grouped by class)."""
+    starts = [i for i, c in enumerate(classes) if i == 0 or classes[i - 1] != c]
+    return np.array(starts, dtype=np.int64), [classes[i] for i in starts]
+
+
+def _span(classes: list[int], cls: int) -> range:
+    try:
+        lo = classes.index(cls)
+    except ValueError:
+        return range(0)
+    hi = lo
+    while hi < len(classes) and classes[hi] == cls:
+        hi += 1
+    return range(lo, hi)
+
+
+def _member_names(units: list[tuple[FamilyEval, int]], *, src: bool) -> list[str]:
+    ids: set[str] = set()
+    v4: list[tuple[int, int]] = []
+    v6: list[tuple[int, int]] = []
+    for f, u in units:
+        side = f.src if src else f.dst
+        ids.update(side.workloads[u])
+        (v4 if f.fam is Family.V4 else v6).extend(side.ranges[u])
+    names = sorted(ids)
+    outside = AddressSet(IntervalSet(v4), IntervalSet(v6))
+    for net in outside.networks():
         if len(names) > MAX_MEMBERS:
             break
-    items = list(names)
-    if len(items) > MAX_MEMBERS:
-        return [*items[:MAX_MEMBERS], "and more"]
-    return items
-
-
-def _prefixes(addresses: AddressSet, limit: int) -> list[str]:
-    """At most ``limit`` CIDR prefixes of ``addresses`` (summarising every range is slow)."""
-    out: list[str] = []
-    for net in addresses.networks():
-        out.append(str(net))
-        if len(out) >= limit:
-            break
-    return out
+        names.append(str(net))
+    if len(names) > MAX_MEMBERS:
+        return [*names[:MAX_MEMBERS], "and more"]
+    return names
 
 
 def _short(items: list[str]) -> str:

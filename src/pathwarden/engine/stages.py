@@ -1,49 +1,29 @@
 """Stages: one hop of a path, as the engine evaluates it.
 
-A provider's semantics turn a (source class, destination class) pair into *chains* of stages;
-the path is open for the services every chain lets through (:func:`verdicts.combine` inside a
-chain, intersection across chains). A :class:`FilterStage` evaluates one or more filters of one
-kind for one direction; providers add their own stage types (AWS's stateless NACL return path)
-by implementing :class:`Stage`.
+A :class:`FilterStage` evaluates one or more filters of one kind for one direction (all
+security groups of an ENI, one NSG, one GCP policy tier); the engine turns it into a
+:class:`~pathwarden.engine.verdicts.Decision` for a pair of address atoms, memoised. Providers
+arrange stages into the two halves of a path (:mod:`pathwarden.engine.semantics`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Protocol
 
-from pathwarden.engine.verdicts import Decision, Mode
+from pathwarden.engine.verdicts import Mode
 from pathwarden.model import Action, Direction, Filter, FilterKind
-from pathwarden.model.addresses import Family
-
-
-class Context(Protocol):
-    """What a stage may ask the engine: memoised filter decisions for a pair of atoms."""
-
-    def decision(
-        self, stage: FilterStage, fam: Family, src_atom: int, dst_atom: int
-    ) -> Decision: ...
-
-
-class Stage(Protocol):
-    @property
-    def label(self) -> str: ...
-
-    @property
-    def mode(self) -> Mode: ...
-
-    @property
-    def key(self) -> Hashable: ...
-
-    def decide(self, ctx: Context, fam: Family, src_atom: int, dst_atom: int) -> Decision: ...
-
-    def hops(self) -> tuple[FilterStage, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
 class FilterStage:
-    """Filters of one kind evaluated together for one direction (e.g. all SGs of an ENI)."""
+    """Filters of one kind evaluated together for one direction.
+
+    ``part`` is the provider's name for what the stage is (``sg``, ``nacl``, ``nsg``, ``tier``
+    ...), so its join can tell stages apart without looking at filters. ``digest``, when given,
+    is the stage's identity in the memo tables (a short string hashes faster than a tuple of
+    many filter ids).
+    """
 
     label: str
     filters: tuple[Filter, ...]
@@ -51,16 +31,27 @@ class FilterStage:
     kind: FilterKind
     default: Action = Action.DENY
     mode: Mode = Mode.GATE
+    part: str = ""
+    digest: str = ""
 
     @property
     def key(self) -> Hashable:
+        if self.digest:
+            return self.digest
         return (tuple(f.id for f in self.filters), self.direction, self.kind, self.default)
 
-    def decide(self, ctx: Context, fam: Family, src_atom: int, dst_atom: int) -> Decision:
-        return ctx.decision(self, fam, src_atom, dst_atom)
 
-    def hops(self) -> tuple[FilterStage, ...]:
-        return (self,)
+@dataclass(frozen=True, slots=True)
+class SlotPlan:
+    """How the engine evaluates one stage of a half (see ``Engine.plan``)."""
+
+    sid: int
+    stage: FilterStage
+    other_is_src: bool  # the rules' source side faces the other end of the path
+    own_used: bool  # the decision depends on the own end's address too
 
 
-Chain = tuple[Stage, ...]
+@dataclass(frozen=True, slots=True)
+class Plan:
+    slots: tuple[SlotPlan, ...]
+    uses_own: bool

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pathwarden.engine.semantics import Semantics
 from pathwarden.flows.attribution import Attributor
 from pathwarden.flows.observed import Pair, flow_services, rejected_keys
 from pathwarden.flows.segments import FORBIDDEN, PathJudge, SegmentIndex
@@ -39,7 +40,6 @@ from pathwarden.model import (
 )
 from pathwarden.model.addresses import parse_address
 from pathwarden.model.serialize import rule_json, services_text
-from pathwarden.providers.base import Semantics
 from pathwarden.providers.registry import semantics_for
 
 MAX_LISTED = 20

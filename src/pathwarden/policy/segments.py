@@ -27,6 +27,7 @@ from pathwarden.engine.endpoints import Endpoint, Member, SegmentResolver, workl
 from pathwarden.errors import EndpointError
 from pathwarden.model import NOWHERE, AddressSet, Estate, Workload
 from pathwarden.policy.model import Policy, Segment, Selector
+from pathwarden.policy.selectindex import SelectorIndex
 
 Fields = dict[str, Callable[[Workload], tuple[str, ...]]]
 
@@ -110,15 +111,23 @@ def _estate_addresses(estate: Estate) -> AddressSet:
     return AddressSet.union_all(_addresses(w) for w in estate.workloads)
 
 
+def selector_index(estate: Estate) -> SelectorIndex:
+    return SelectorIndex(estate, _FIELDS, _CASELESS)
+
+
 def resolve_segment(
-    estate: Estate, segment: Segment, *, workload_addresses: AddressSet | None = None
+    estate: Estate,
+    segment: Segment,
+    *,
+    workload_addresses: AddressSet | None = None,
+    index: SelectorIndex | None = None,
 ) -> Endpoint:
     """The segment as a reach endpoint labelled ``segment:NAME``."""
-    members = [
-        Member(w, w.addresses)
-        for w in estate.workloads
-        if any(selector_matches(s, w) for s in segment.match)
-    ]
+    index = index if index is not None else selector_index(estate)
+    chosen: set[int] = set()
+    for s in segment.match:
+        chosen |= index.select(s)
+    members = [Member(estate.workloads[i], estate.workloads[i].addresses) for i in sorted(chosen)]
     cidrs = [s.cidr for s in segment.match if s.cidr is not None]
     outside = NOWHERE
     if cidrs:
@@ -133,6 +142,7 @@ def segment_resolver(estate: Estate, policy: Policy) -> SegmentResolver:
     """``name -> Endpoint`` for ``parse_endpoint(..., segments=...)``: ``segment:NAME``."""
     cache: dict[str, Endpoint] = {}
     taken = _estate_addresses(estate)
+    index = selector_index(estate)
 
     def resolve(name: str) -> Endpoint:
         if name not in cache:
@@ -140,7 +150,7 @@ def segment_resolver(estate: Estate, policy: Policy) -> SegmentResolver:
             if segment is None:
                 known = ", ".join(s.name for s in policy.segments) or "none defined"
                 raise EndpointError(f"unknown segment {name!r}; expected one of: {known}")
-            cache[name] = resolve_segment(estate, segment, workload_addresses=taken)
+            cache[name] = resolve_segment(estate, segment, workload_addresses=taken, index=index)
         return cache[name]
 
     return resolve

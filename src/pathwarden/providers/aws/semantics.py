@@ -12,11 +12,22 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 
-from pathwarden.engine.stages import Chain, Context, FilterStage, Stage
-from pathwarden.engine.verdicts import Contribution, Decision, Mode
+from pathwarden.engine import verdicts
+from pathwarden.engine.semantics import (
+    DESTINATION_SLOT,
+    JOINT_SLOT,
+    NO_HALF,
+    SOURCE_SLOT,
+    Half,
+    HalfStage,
+    Hop,
+    Joined,
+    Role,
+)
+from pathwarden.engine.stages import FilterStage
+from pathwarden.engine.verdicts import Contribution, Decision
 from pathwarden.model import (
     ALL_SERVICES,
     ANY,
@@ -32,10 +43,14 @@ from pathwarden.model import (
     ServiceSet,
     Workload,
 )
-from pathwarden.model.addresses import Family, parse_network
+from pathwarden.model.addresses import parse_network
 from pathwarden.model.intervals import IntervalSet
 from pathwarden.model.services import BLOCK, ICMP, ICMPV6, TCP, UDP
 from pathwarden.providers.base import private_route
+
+SAME = "same"
+CROSS = "cross"
+REPLY = "reply"
 
 DEFAULT_EPHEMERAL = (1024, 65535)
 
@@ -86,41 +101,25 @@ def forward_from_return(back: ServiceSet, ephemeral: tuple[int, int]) -> Service
     return ServiceSet.union_all(parts)
 
 
-@dataclass(frozen=True, slots=True)
-class ReturnStage:
-    """The NACL checks on the reply: ``legs`` are evaluated for the reversed flow."""
+def reply_decision(legs: tuple[Decision, ...], ephemeral: tuple[int, int]) -> Decision:
+    """The forward services the reply legs (network ACLs evaluated on the reply) let back.
 
-    label: str
-    legs: tuple[FilterStage, ...]
-    ephemeral: tuple[int, int]
-    mode: Mode = Mode.GATE
-
-    @property
-    def key(self) -> Hashable:
-        return ("return", tuple(leg.key for leg in self.legs), self.ephemeral)
-
-    def hops(self) -> tuple[FilterStage, ...]:
-        return self.legs
-
-    def decide(self, ctx: Context, fam: Family, src_atom: int, dst_atom: int) -> Decision:
-        decisions = [ctx.decision(leg, fam, dst_atom, src_atom) for leg in self.legs]
-        back = ALL_SERVICES
-        for d in decisions:
-            back = back & d.allow
-        forward = forward_from_return(back, self.ephemeral)
-        contributions = []
-        for d in decisions:
-            for c in d.contributions:
-                if c.rule.action is Action.ALLOW:
-                    # replies with nothing to answer (one-way ICMP) need no rule: only credit
-                    # a rule for the forward services its replies make possible
-                    fwd = forward_from_return(c.services & back, self.ephemeral) - ONE_WAY
-                    fwd = fwd & forward
-                    if fwd:
-                        contributions.append(Contribution(c.rule, fwd))
-        return Decision(
-            allow=forward, deny=ALL_SERVICES - forward, contributions=tuple(contributions)
-        )
+    Each leg's rules are credited for the forward services their replies make possible; replies
+    with nothing to answer (one-way ICMP) need no rule.
+    """
+    back = ALL_SERVICES
+    for d in legs:
+        back = back & d.allow
+    forward = forward_from_return(back, ephemeral)
+    contributions = []
+    for d in legs:
+        for c in d.contributions:
+            if c.rule.action is Action.ALLOW:
+                fwd = forward_from_return(c.services & back, ephemeral) - ONE_WAY
+                fwd = fwd & forward
+                if fwd:
+                    contributions.append(Contribution(c.rule, fwd))
+    return Decision(allow=forward, deny=ALL_SERVICES - forward, contributions=tuple(contributions))
 
 
 ONE_WAY = ServiceSet.union_all(
@@ -146,6 +145,7 @@ class AwsSemantics:
             for sg, addrs in members.items()
         }
         self._cidrs: dict[str, AddressSet] = {}
+        self._stages: dict[Hashable, FilterStage | None] = {}
 
     def class_key(self, workload: Workload) -> Hashable:
         return (workload.network, workload.subnet, tuple(sorted(workload.filters)))
@@ -188,63 +188,104 @@ class AwsSemantics:
             [AddressSet.of_ips(ipaddress.IPv4Address(a) for a in resolvers)]
         )
 
-    # -- paths ---------------------------------------------------------------------------------
-    def path(self, src: Workload | None, dst: Workload | None) -> tuple[Chain, ...] | None:
-        if src is None and dst is None:
+    # -- halves ------------------------------------------------------------------------------
+    def place(self, workload: Workload | None) -> Hashable:
+        return None if workload is None else (workload.network, workload.subnet)
+
+    def link(self, src: Hashable, dst: Hashable) -> Hashable | None:
+        """``cross`` when the flow leaves a subnet (network ACLs apply, vpc-network-acls.md:
+        "not as it is routed within a subnet"), ``same`` inside one; ``None`` between
+        networks with neither a shared network nor an active peering."""
+        if src is None or dst is None:
+            return CROSS
+        assert isinstance(src, tuple) and isinstance(dst, tuple)
+        if not private_route(self.estate, str(src[0]), str(dst[0])):
             return None
-        if src is not None and dst is not None and not private_route(self.estate, src, dst):
-            return None
-        chains: list[Chain] = []
-        crosses = src is None or dst is None or src.subnet != dst.subnet
-        if src is not None:
-            chains.append((self._sg_stage(src, Direction.EGRESS),))
-            nacl = self._nacl_stage(src.subnet, Direction.EGRESS) if crosses else None
-            if nacl is not None:
-                chains.append((nacl,))
-        if dst is not None:
-            nacl = self._nacl_stage(dst.subnet, Direction.INGRESS) if crosses else None
-            if nacl is not None:
-                chains.append((nacl,))
-            chains.append((self._sg_stage(dst, Direction.INGRESS),))
-        if crosses:
-            legs = [
-                leg
-                for leg in (
-                    self._nacl_stage(dst.subnet, Direction.EGRESS) if dst else None,
-                    self._nacl_stage(src.subnet, Direction.INGRESS) if src else None,
-                )
-                if leg is not None
-            ]
-            if legs:
-                names = ", ".join(f.id for leg in legs for f in leg.filters)
-                ret: Stage = ReturnStage(
-                    f"network ACL return path ({names})", tuple(legs), self.ephemeral
-                )
-                chains.append((ret,))
-        return tuple(chains)
+        return SAME if src[1] == dst[1] else CROSS
+
+    def half(self, w: Workload | None, role: Role) -> Half:
+        """Source: security groups (egress), the subnet's ACL outbound, and its ACL inbound on
+        the reply. Destination: the subnet's ACL inbound, security groups (ingress), and its
+        ACL outbound on the reply."""
+        if w is None:
+            return NO_HALF
+        egress = role is Role.SOURCE
+        sg = HalfStage(self._sg_stage(w, Direction.EGRESS if egress else Direction.INGRESS))
+        out = Direction.EGRESS if egress else Direction.INGRESS
+        back = Direction.INGRESS if egress else Direction.EGRESS
+        nacl = self._nacl_stage(w.subnet, out)
+        reply = self._nacl_stage(w.subnet, back)
+        stages: list[HalfStage] = [sg]
+        if nacl is not None:
+            stages.insert(1 if egress else 0, HalfStage(nacl))
+        if reply is not None:
+            stages.append(HalfStage(reply, reply=True, joint=REPLY))
+        return Half(tuple(stages))
+
+    def join(self, link: Hashable, src: Half, src_decisions: tuple[Decision, ...], dst: Half,
+             dst_decisions: tuple[Decision, ...]) -> Joined:
+        """In series: source groups, source ACL, destination ACL, destination groups, then the
+        stateless reply over both ACLs; inside one subnet only the two groups."""
+        hops: list[Hop] = []
+        legs: dict[str, tuple[list[Decision], list[str]]] = {SOURCE_SLOT: ([], []),
+                                                            DESTINATION_SLOT: ([], [])}
+        opened = ALL_SERVICES
+        for slot, half, decisions in ((SOURCE_SLOT, src, src_decisions),
+                                      (DESTINATION_SLOT, dst, dst_decisions)):
+            for i, (h, d) in enumerate(zip(half.stages, decisions, strict=True)):
+                if h.stage.part == "nacl" and link == SAME:
+                    continue
+                if h.joint:
+                    if link == CROSS:
+                        legs[slot][0].append(d)
+                        legs[slot][1].extend(f.id for f in h.stage.filters)
+                    continue
+                hops.append(Hop(h.stage.label, d, (slot, i)))
+                opened = opened & verdicts.combine([(h.stage.mode, d)])
+        # the reply leaves the destination's subnet first, then enters the source's
+        order = (legs[DESTINATION_SLOT], legs[SOURCE_SLOT])
+        decisions = tuple(d for ds, _ in order for d in ds)
+        names = [n for _, ns in order for n in ns]
+        if link == CROSS and decisions:
+            back = reply_decision(decisions, self.ephemeral)
+            hops.append(Hop(f"network ACL return path ({', '.join(names)})", back,
+                            (JOINT_SLOT, REPLY)))
+            opened = opened & back.allow
+        return Joined(opened, tuple(hops))
 
     def _sg_stage(self, w: Workload, direction: Direction) -> FilterStage:
         known = self.estate.filters
         groups = tuple(known[g] for g in sorted(w.filters) if g in known)
         side = "source" if direction is Direction.EGRESS else "destination"
         names = ", ".join(g.id for g in groups) or "none"
-        return FilterStage(
-            f"security groups {names} ({direction.value}, {side})",
-            groups,
-            direction,
-            FilterKind.UNION,
-        )
+        key = (tuple(g.id for g in groups), direction)
+        hit = self._stages.get(key)
+        if hit is None:
+            hit = self._stages[key] = FilterStage(
+                f"security groups {names} ({direction.value}, {side})",
+                groups,
+                direction,
+                FilterKind.UNION,
+                part="sg",
+            )
+        return hit
 
     def _nacl_stage(self, subnet_id: str, direction: Direction) -> FilterStage | None:
+        key = (subnet_id, direction)
+        if key in self._stages:
+            return self._stages[key]
         subnet = self.estate.subnets.get(subnet_id)
-        if subnet is None:
-            return None
-        acls = tuple(self.estate.filters[a] for a in subnet.filters if a in self.estate.filters)
-        if not acls:
-            return None
-        return FilterStage(
-            f"network ACL {acls[0].id} ({direction.value}, {subnet_id})",
-            acls[:1],
-            direction,
-            FilterKind.FIRST_MATCH,
-        )
+        stage = None
+        if subnet is not None:
+            acls = tuple(self.estate.filters[a] for a in subnet.filters
+                         if a in self.estate.filters)
+            if acls:
+                stage = FilterStage(
+                    f"network ACL {acls[0].id} ({direction.value}, {subnet_id})",
+                    acls[:1],
+                    direction,
+                    FilterKind.FIRST_MATCH,
+                    part="nacl",
+                )
+        self._stages[key] = stage
+        return stage

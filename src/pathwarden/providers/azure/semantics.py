@@ -19,8 +19,9 @@ import ipaddress
 from collections.abc import Hashable, Iterable
 from dataclasses import replace
 
-from pathwarden.engine.stages import Chain, FilterStage, Stage
-from pathwarden.engine.verdicts import Mode
+from pathwarden.engine.semantics import NO_HALF, Half, HalfStage, Joined, Role, two_chains
+from pathwarden.engine.stages import FilterStage
+from pathwarden.engine.verdicts import Decision, Mode
 from pathwarden.model import (
     ANY,
     NOWHERE,
@@ -38,7 +39,7 @@ from pathwarden.model.addresses import parse_network
 from pathwarden.providers.azure.load import asg_set_id, service_tag_id
 from pathwarden.providers.azure.rules import CLOUD, INTERNET, LOAD_BALANCER, VIRTUAL_NETWORK
 from pathwarden.providers.azure.shapes import key, name_of
-from pathwarden.providers.base import register
+from pathwarden.providers.base import private_route
 
 HOST_VIP = AddressSet.parse("168.63.129.16/32")
 # network-security-groups-overview.md § Azure platform considerations: the host virtual IP and
@@ -102,17 +103,26 @@ class AzureSemantics:
     def platform(self) -> AddressSet:
         return PLATFORM
 
-    def path(self, src: Workload | None, dst: Workload | None) -> tuple[Chain, ...] | None:
-        if src is None and dst is None:
-            return None
-        if src is not None and dst is not None and not self._routable(src, dst):
-            return None
-        chains: list[Chain] = []
-        if src is not None:
-            chains.append(self._chain(src, Direction.EGRESS))
-        if dst is not None:
-            chains.append(self._chain(dst, Direction.INGRESS))
-        return tuple(chains)
+    def half(self, w: Workload | None, role: Role) -> Half:
+        if w is None:
+            return NO_HALF
+        direction = Direction.EGRESS if role is Role.SOURCE else Direction.INGRESS
+        return Half(tuple(HalfStage(s) for s in self._chain(w, direction)))
+
+    def place(self, w: Workload | None) -> Hashable:
+        return None if w is None else w.network
+
+    def link(self, src: Hashable, dst: Hashable) -> Hashable | None:
+        """Same VNet or a peered one (routes beyond that are not in the snapshot)."""
+        if src is None or dst is None:
+            return "outside"
+        return "vnet" if private_route(self.estate, str(src), str(dst)) else None
+
+    def join(self, link: Hashable, src: Half, src_decisions: tuple[Decision, ...], dst: Half,
+             dst_decisions: tuple[Decision, ...]) -> Joined:
+        """Both chains must let it through: outbound at the source, inbound at the
+        destination (network-security-group-how-it-works.md)."""
+        return two_chains(src, src_decisions, dst, dst_decisions)
 
     # -- address sets --------------------------------------------------------------------------
     def virtual_network(self, vnet: str) -> AddressSet:
@@ -159,17 +169,8 @@ class AzureSemantics:
         return self._fallback_asg.get(key(asg_id), NOWHERE)
 
     # -- chains --------------------------------------------------------------------------------
-    def _routable(self, src: Workload, dst: Workload) -> bool:
-        if src.network == dst.network:
-            return True
-        a = self.networks.get(src.network)
-        b = self.networks.get(dst.network)
-        return (a is not None and dst.network in a.peers) or (
-            b is not None and src.network in b.peers
-        )
-
-    def _chain(self, w: Workload, direction: Direction) -> Chain:
-        stages: list[Stage] = []
+    def _chain(self, w: Workload, direction: Direction) -> tuple[FilterStage, ...]:
+        stages: list[FilterStage] = []
         admin = self._admin.get(w.network)
         if admin is not None:
             stages.append(self._stage("admin", admin, w.network, direction, w.network))
@@ -212,16 +213,16 @@ class AzureSemantics:
                 hit = FilterStage(
                     f"security admin rules of {name_of(vnet)} ({direction.value})",
                     (f,), direction, FilterKind.PRIORITY, Action.GOTO_NEXT, Mode.TIER,
+                    part="admin",
                 )
             else:
                 hit = FilterStage(
                     f"{level} NSG {f.name or name_of(f.id)} ({direction.value}, {where})",
                     (f,), direction, FilterKind.FIRST_MATCH, Action.DENY, Mode.GATE,
+                    part="nsg",
                 )
             self._stages[k] = hit
         return hit
 
 
 _PER_VNET = {key(VIRTUAL_NETWORK), key(INTERNET)}
-
-register(CLOUD, AzureSemantics)

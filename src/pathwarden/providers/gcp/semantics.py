@@ -24,8 +24,9 @@ import ipaddress
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
-from pathwarden.engine.stages import Chain, FilterStage, Stage
-from pathwarden.engine.verdicts import Mode
+from pathwarden.engine.semantics import NO_HALF, Half, HalfStage, Joined, Role, two_chains
+from pathwarden.engine.stages import FilterStage
+from pathwarden.engine.verdicts import Decision, Mode
 from pathwarden.model import (
     ANY,
     NOWHERE,
@@ -40,7 +41,7 @@ from pathwarden.model import (
     Workload,
 )
 from pathwarden.model.addresses import parse_network
-from pathwarden.providers.base import private_route, register
+from pathwarden.providers.base import private_route
 from pathwarden.providers.gcp.inventory import BEFORE, ENFORCEMENT_ORDER
 from pathwarden.providers.gcp.rules import HIERARCHY, IMPLIED, NETWORK, REGIONAL, VPC
 from pathwarden.providers.gcp.shapes import CLOUD, last
@@ -50,18 +51,6 @@ PLATFORM = AddressSet.parse("169.254.169.254/32") | AddressSet.parse("fd20:ce::2
 LABELS = {HIERARCHY: "hierarchical firewall policy", VPC: "VPC firewall rules",
           NETWORK: "global network firewall policy", REGIONAL: "regional network firewall "
           "policy", IMPLIED: "implied rules"}
-
-
-@dataclass(frozen=True, slots=True)
-class TierStage(FilterStage):
-    """A :class:`FilterStage` whose key is a short digest computed once (strings cache their
-    hash; a tuple of hundreds of filter ids would be hashed on every memo lookup)."""
-
-    digest: str = ""
-
-    @property
-    def key(self) -> Hashable:
-        return self.digest
 
 
 @dataclass
@@ -151,8 +140,8 @@ class GcpSemantics:
         self._members = {k: AddressSet.of_ips(ipaddress.ip_address(a) for a in v)
                          for k, v in members.items()}
         self._cidrs: dict[str, AddressSet] = {}
-        self._chains: dict[tuple[Hashable, Direction], Chain] = {}
-        self._stages: dict[str, TierStage] = {}
+        self._chains: dict[tuple[Hashable, Direction], tuple[FilterStage, ...]] = {}
+        self._stages: dict[str, FilterStage] = {}
 
     # -- Semantics protocol -------------------------------------------------------------------
     def class_key(self, workload: Workload) -> Hashable:
@@ -189,27 +178,37 @@ class GcpSemantics:
     def platform(self) -> AddressSet:
         return PLATFORM
 
-    def path(self, src: Workload | None, dst: Workload | None) -> tuple[Chain, ...] | None:
-        if src is None and dst is None:
-            return None
-        if src is not None and dst is not None and not private_route(self.estate, src, dst):
-            return None  # different VPC networks without an active peering: no route
-        chains: list[Chain] = []
-        if src is not None:
-            chains.append(self.chain(src, Direction.EGRESS))
-        if dst is not None:
-            chains.append(self.chain(dst, Direction.INGRESS))
-        return tuple(chains)
+    def half(self, w: Workload | None, role: Role) -> Half:
+        if w is None:
+            return NO_HALF
+        direction = Direction.EGRESS if role is Role.SOURCE else Direction.INGRESS
+        return Half(tuple(HalfStage(s) for s in self.chain(w, direction)))
+
+    def place(self, w: Workload | None) -> Hashable:
+        return None if w is None else w.network
+
+    def link(self, src: Hashable, dst: Hashable) -> Hashable | None:
+        """Same VPC network or an active peering; different networks otherwise have no
+        route."""
+        if src is None or dst is None:
+            return "outside"
+        return "network" if private_route(self.estate, str(src), str(dst)) else None
+
+    def join(self, link: Hashable, src: Half, src_decisions: tuple[Decision, ...], dst: Half,
+             dst_decisions: tuple[Decision, ...]) -> Joined:
+        """The egress chain at the source and the ingress chain at the destination must both
+        let it through."""
+        return two_chains(src, src_decisions, dst, dst_decisions)
 
     # -- chains --------------------------------------------------------------------------------
-    def chain(self, w: Workload, direction: Direction) -> Chain:
+    def chain(self, w: Workload, direction: Direction) -> tuple[FilterStage, ...]:
         key = (self.class_key(w), direction)
         hit = self._chains.get(key)
         if hit is None:
             hit = self._chains[key] = self._build(w, direction)
         return hit
 
-    def _build(self, w: Workload, direction: Direction) -> Chain:
+    def _build(self, w: Workload, direction: Direction) -> tuple[FilterStage, ...]:
         hier = sorted(
             (ms[0].rank, cid, ms) for (layer, cid), ms in self._containers.items()
             if layer == HIERARCHY and ms[0].attached(w)
@@ -222,7 +221,7 @@ class GcpSemantics:
             for (lay, cid), ms in sorted(self._containers.items()):
                 if lay == layer and ms[0].attached(w):
                     tiers.append((cid, ms))
-        stages: list[Stage] = []
+        stages: list[FilterStage] = []
         for cid, ms in tiers:
             applicable = tuple(m.filter for m in ms if m.targets(w))
             if applicable:
@@ -230,7 +229,7 @@ class GcpSemantics:
         return tuple(stages)
 
     def _stage(self, meta: _Meta, cid: str, filters: tuple[Filter, ...],
-               direction: Direction) -> TierStage:
+               direction: Direction) -> FilterStage:
         ids = "\n".join(f.id for f in filters)
         digest = hashlib.blake2b(f"{direction.value}\n{ids}".encode(), digest_size=12).hexdigest()
         hit = self._stages.get(digest)
@@ -238,12 +237,10 @@ class GcpSemantics:
             side = "source" if direction is Direction.EGRESS else "destination"
             name = meta.filter.name if meta.layer in (HIERARCHY, NETWORK, REGIONAL) else last(cid)
             label = f"{LABELS[meta.layer]} {name} ({direction.value}, {side})"
-            hit = self._stages[digest] = TierStage(
+            hit = self._stages[digest] = FilterStage(
                 label, filters, direction, FilterKind.PRIORITY,
                 Action.DENY if meta.layer == IMPLIED else Action.GOTO_NEXT,
-                Mode.TIER, f"gcp:{digest}",
+                Mode.TIER, part=meta.layer, digest=f"gcp:{digest}",
             )
         return hit
 
-
-register(CLOUD, GcpSemantics)

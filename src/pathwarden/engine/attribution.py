@@ -1,0 +1,193 @@
+"""Which rules open what a question found open (within some services).
+
+A rule is named when its contribution to a hop's decision meets what is open for some pair
+that passes that hop (within the services asked about). The union over pairs distributes: a
+rule of a hop meets some pair's open set exactly when it meets the union of the open sets of
+the pairs that share that hop's decision. So each hop is attributed once per distinct
+decision, against the union of what its pairs have open: one vectorised pass over the
+combination matrix per (stage, position) of the half, not one explanation per pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from pathwarden.engine.semantics import DESTINATION_SLOT, JOINT_SLOT, SOURCE_SLOT
+from pathwarden.engine.verdicts import Decision
+from pathwarden.model import NO_SERVICES, Action, Rule, ServiceSet
+
+if TYPE_CHECKING:
+    from pathwarden.engine.bulk import FamilyEval, Rows
+    from pathwarden.engine.engine import Engine
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+LETS_THROUGH = (Action.ALLOW, Action.ALWAYS_ALLOW, Action.GOTO_NEXT)
+Rank = tuple[int, int | str]
+
+
+def rules_through(decisions: Iterable[tuple[Decision, ServiceSet]]) -> list[Rule]:
+    """Every rule of these decisions that lets part of its paired service set through."""
+    out: dict[str, Rule] = {}
+    for decision, services in decisions:
+        if not services:
+            continue
+        for c in decision.contributions:
+            r = c.rule
+            if r.action in LETS_THROUGH and r.id not in out and (c.services & services):
+                out[r.id] = r
+    return list(out.values())
+
+
+def rule_doc(r: Rule, docs: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    doc = docs.get(id(r))
+    if doc is None:
+        doc = docs[id(r)] = {
+            "id": r.id,
+            "filter": r.filter_id,
+            "action": r.action.value,
+            "rule": r.summary(),
+            "implied": r.implied,
+        }
+    return doc
+
+
+class _Found:
+    """Rules found so far, each at the earliest hop it was found on."""
+
+    def __init__(self) -> None:
+        self.rules: dict[str, tuple[tuple[int, int, str], Rule]] = {}
+
+    def add(self, rank: Rank, rules: list[Rule]) -> None:
+        side, pos = rank
+        at = (side, pos, "") if isinstance(pos, int) else (side, 0, pos)
+        for r in rules:
+            seen = self.rules.get(r.id)
+            if seen is None or at < seen[0]:
+                self.rules[r.id] = (at, r)
+
+    def docs(self) -> list[dict[str, Any]]:
+        """In path order (source hops, destination hops, joint hops; by position), then by
+        filter, rule number or priority, and id: the same list however it was found."""
+        docs: dict[int, dict[str, Any]] = {}
+        ordered = sorted(self.rules.values(),
+                         key=lambda t: (t[0], t[1].filter_id, t[1].order, t[1].id))
+        return [rule_doc(r, docs) for _, r in ordered]
+
+
+def rule_ids(engine: Engine, families: Iterable[FamilyEval], within: ServiceSet | None
+             ) -> list[dict[str, Any]]:
+    """Rule documents (id, filter, action, summary) in path order: source hops, destination
+    hops, joint hops; each hop's rules in the order its decision lists them."""
+    found = _Found()
+    for f in families:
+        opened = [o & within if within is not None else o for o in f.opens]
+        good = np.array([bool(x) for x in opened], dtype=bool)
+        if not good.any():
+            continue
+        _half_slots(f, f.src_rows, f.combos, SOURCE_SLOT, opened, good, found, 0)
+        _half_slots(f, f.dst_rows, f.combos.T, DESTINATION_SLOT, opened, good, found, 1)
+        _joint_slots(engine, f, opened, good, found)
+    return found.docs()
+
+
+def _uses(f: FamilyEval, slot: tuple[str, int | str], good: Bools) -> Bools:
+    """Per combination: something is open (within) and the hop ``slot`` is on its path."""
+    table: dict[tuple[str, int | str], Bools] = f.__dict__.setdefault("_slot_use", {})
+    if slot not in table:
+        table[slot] = np.array([slot in hs for hs in f.hop_slots], dtype=bool)
+    flags: Bools = good & table[slot]
+    return flags
+
+
+def _half_slots(f: FamilyEval, rows: Rows, combos: Ints, side: str,
+                opened: list[ServiceSet], good: Bools, found: _Found, rank: int) -> None:
+    """Attribute the hops of one end's halves: for each stage position, every (decision,
+    combination) that occurs, vectorised over all unit pairs at once."""
+    width = max((len(sl) for sl in rows.slots), default=0)
+    n_c = len(f.opens)
+    for pos in range(width):
+        usable = _uses(f, (side, pos), good)
+        if not usable.any():
+            continue
+        per_row = np.array([sl[pos] if pos < len(sl) else -1 for sl in rows.slots],
+                           dtype=np.int64)
+        sv = per_row[rows.of_unit]
+        units = np.nonzero(sv >= 0)[0]
+        if not len(units):
+            continue
+        sub = combos[units]
+        mask = usable[sub]
+        if not mask.any():
+            continue
+        dids = rows.slot_vectors[sv[units]][:, rows.col_of_other]
+        keys = (dids * n_c + sub)[mask]
+        acc: dict[int, ServiceSet] = {}
+        for k in np.unique(keys).tolist():
+            did, c = divmod(k, n_c)
+            acc[did] = acc.get(did, NO_SERVICES) | opened[c]
+        for did, services in acc.items():
+            found.add((rank, pos), rules_through([(f.decisions[did], services)]))
+
+
+def _tag_dids(rows: Rows, tag: str) -> Ints:
+    """(rows, other end's units): the decision id of the row's stage with joint ``tag``, -1
+    where the row's half has none."""
+    n_other = len(rows.col_of_other)
+    out = np.full((len(rows.halves), n_other), -1, dtype=np.int64)
+    for r, half in enumerate(rows.halves):
+        for pos, h in enumerate(half.stages):
+            if h.joint == tag:
+                out[r] = rows.slot_vectors[rows.slots[r][pos]][rows.col_of_other]
+                break
+    return out
+
+
+def _joint_slots(engine: Engine, f: FamilyEval, opened: list[ServiceSet], good: Bools,
+                 found: _Found) -> None:
+    from pathwarden.engine.bulk import join
+
+    tags = {slot[1] for hs in f.hop_slots for slot in hs if slot[0] == JOINT_SLOT}
+    link_id: dict[Hashable, int] = {}
+    combo_link = np.array([link_id.setdefault(lk, len(link_id)) for lk in f.links],
+                          dtype=np.int64)
+    for tag in sorted(str(t) for t in tags):
+        usable = _uses(f, (JOINT_SLOT, tag), good)
+        mask = usable[f.combos]
+        if not mask.any():
+            continue
+        s_t = _tag_dids(f.src_rows, tag)[f.src_rows.of_unit]  # (src units, dst units)
+        d_t = _tag_dids(f.dst_rows, tag)[f.dst_rows.of_unit].T
+        us, vs = np.nonzero(mask)
+        combos = f.combos[us, vs]
+        n_d = len(f.decisions) + 1
+        group = (combo_link[combos] * n_d + s_t[us, vs] + 1) * n_d + d_t[us, vs] + 1
+        uniq, first, inv = np.unique(group, return_index=True, return_inverse=True)
+        for g in range(len(uniq)):
+            services = NO_SERVICES
+            for c in np.unique(combos[inv == g]).tolist():
+                services = services | opened[c]
+            u, v = int(us[first[g]]), int(vs[first[g]])
+            hop = _joint_hop(engine, join, f, u, v, tag)
+            if hop is not None:
+                found.add((2, tag), rules_through([(hop, services)]))
+
+
+def _joint_hop(engine: Engine, join: Any, f: FamilyEval, u: int, v: int, tag: str
+               ) -> Decision | None:
+    s_rows, d_rows = f.src_rows, f.dst_rows
+    r, q = int(s_rows.of_unit[u]), int(d_rows.of_unit[v])
+    s_col, d_col = int(s_rows.col_of_other[v]), int(d_rows.col_of_other[u])
+    s_decs = tuple(f.decisions[int(s_rows.slot_vectors[sv][s_col])] for sv in s_rows.slots[r])
+    d_decs = tuple(f.decisions[int(d_rows.slot_vectors[sv][d_col])] for sv in d_rows.slots[q])
+    joined = join(engine, f.links[int(f.combos[u, v])], s_rows.halves[r], s_decs,
+                  d_rows.halves[q], d_decs)
+    for hop in joined.hops:
+        if hop.slot == (JOINT_SLOT, tag):
+            decision: Decision = hop.decision
+            return decision
+    return None
