@@ -1,0 +1,68 @@
+"""``tf review`` on hostile or surprising plans: unknown action lists are refused naming the
+resource, and a repaired finding never reads as still open (issue 14, items 3 and 4)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pathwarden.errors import SnapshotError
+from pathwarden.terraform.plan import parse_plan
+from tests.unit.tfplans import EXAMPLE, POLICY, SNAPSHOT, change, cli_group, plan
+
+FIX = EXAMPLE / "plans" / "fix.plan.json"
+RULE = "aws_vpc_security_group_ingress_rule"
+AFTER = {"security_group_id": "sg-0backup", "ip_protocol": "tcp", "from_port": 22,
+         "to_port": 22, "cidr_ipv4": "10.20.1.0/24"}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli_group(), ["tf", "review", *args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "actions",
+    [["explode"], ["delete", "create", "update", "read"], ["create", "create"], ["update", "delete"],
+     ["no-op", "create"], ["Create"]],
+    ids=lambda a: ",".join(a),
+)
+def test_unknown_or_contradictory_actions_exit_1_naming_the_address(
+    tmp_path: Path, actions: list[str]
+) -> None:
+    doc = plan([change(RULE, "ws_ssh", actions, None, AFTER)])
+    bad = tmp_path / "plan.json"
+    bad.write_text(json.dumps(doc))
+    code, out, err = run(str(bad), "--policy", str(POLICY), "--snapshot", str(SNAPSHOT))
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert str(bad) in err and f"{RULE}.ws_ssh" in err
+    assert "resource_changes[0].change.actions" in err and json.dumps(actions) in err
+
+
+@pytest.mark.parametrize(
+    "actions",
+    [["no-op"], ["create"], ["read"], ["update"], ["delete", "create"], ["create", "delete"],
+     ["delete"], ["forget"], ["create", "forget"]],
+    ids=lambda a: ",".join(a),
+)
+def test_every_documented_action_list_is_read(actions: list[str]) -> None:
+    before = None if actions in (["create"], ["read"]) else dict(AFTER, id="sgr-1")
+    after = None if actions in (["delete"], ["forget"]) else AFTER
+    p = parse_plan(plan([change(RULE, "r", actions, before, after)]), "p.json")
+    assert p.changes[0].actions == tuple(actions)
+
+
+def test_forget_changes_nothing_in_the_cloud() -> None:
+    p = parse_plan(plan([change(RULE, "r", ["forget"], dict(AFTER, id="sgr-1"), None)]), "p.json")
+    assert p.changes[0].is_noop
+
+
+def test_action_error_is_a_snapshot_error_with_the_key_path() -> None:
+    with pytest.raises(SnapshotError) as e:
+        parse_plan(plan([change(RULE, "r", ["explode"], None, AFTER)]), "p.json")
+    assert e.value.keypath == "resource_changes[0].change.actions"
+    assert e.value.message.startswith(f"{RULE}.r: unknown or contradictory actions")
