@@ -26,8 +26,8 @@ def run(*args: str) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize(
     "actions",
-    [["explode"], ["delete", "create", "update", "read"], ["create", "create"], ["update", "delete"],
-     ["no-op", "create"], ["Create"]],
+    [["explode"], ["delete", "create", "update", "read"], ["create", "create"],
+     ["update", "delete"], ["no-op", "create"], ["Create"]],
     ids=lambda a: ",".join(a),
 )
 def test_unknown_or_contradictory_actions_exit_1_naming_the_address(
@@ -66,3 +66,62 @@ def test_action_error_is_a_snapshot_error_with_the_key_path() -> None:
         parse_plan(plan([change(RULE, "r", ["explode"], None, AFTER)]), "p.json")
     assert e.value.keypath == "resource_changes[0].change.actions"
     assert e.value.message.startswith(f"{RULE}.r: unknown or contradictory actions")
+
+
+def _fix_without_ssh_cleanup(tmp_path: Path) -> Path:
+    """fix.plan.json, but the temporary SSH rule stays: ws-to-backup is only narrowed."""
+    doc = json.loads(FIX.read_text())
+    for rc in doc["resource_changes"]:
+        if rc["address"].endswith(".workstation_ssh_temp"):
+            rc["change"]["actions"] = ["no-op"]
+            rc["change"]["after"] = rc["change"]["before"]
+    out = tmp_path / "narrow.plan.json"
+    out.write_text(json.dumps(doc))
+    return out
+
+
+BASE = ["--policy", str(POLICY), "--snapshot", str(SNAPSHOT), "--as-of", "2026-11-25"]
+
+
+def test_repaired_findings_are_open_after_nothing_in_json() -> None:
+    code, out, _ = run(str(FIX), *BASE, "--format", "json")
+    assert code == 0
+    found = {(f["path"], f["status"]): f for f in json.loads(out)["findings"]}
+    ws = found[("ws-to-backup", "repaired")]
+    assert ws["open"] == []
+    assert ws["open_before"] == [{"protocol": "tcp", "ports": [[22, 22], [443, 443]]}]
+    assert ws["removed"] == ws["open_before"]
+    assert ws["message"].startswith("closed by this plan; before it: ")
+    assert found[("protect:backup-console", "repaired")]["open"] == []
+
+
+def test_repaired_findings_are_open_after_nothing_in_markdown_and_text() -> None:
+    _, md, _ = run(str(FIX), *BASE, "--format", "markdown")
+    ws = md[md.index("<code>ws-to-backup</code> repaired"):]
+    ws = ws[: ws.index("</details>")]
+    assert "- **Closed by this plan:** `tcp/22,443`" in ws
+    assert "- **Open after the plan:** `nothing`" in ws
+    assert "Open after the plan:** `tcp/22,443`" not in md
+    _, text, _ = run(str(FIX), *BASE)
+    block = text[text.index("REPAIRED violation ws-to-backup"):].split("\n\n")[0]
+    assert "closed by the plan: tcp/22,443" in block
+    assert "open after the plan: nothing" in block
+
+
+def test_repaired_findings_are_open_after_nothing_in_sarif(tmp_path: Path) -> None:
+    _, out, _ = run(str(FIX), *BASE, "--format", "sarif")
+    results = json.loads(out)["runs"][0]["results"]
+    ws = [r for r in results if r["ruleId"] == "ws-to-backup"
+          and r["properties"]["status"] == "repaired"]
+    assert [r["properties"]["open"] for r in ws] == [[]]
+    assert "before it: denied path is open" in ws[0]["message"]["text"]
+
+
+def test_narrowed_finding_shows_what_stays_open(tmp_path: Path) -> None:
+    code, out, _ = run(str(_fix_without_ssh_cleanup(tmp_path)), *BASE, "--format", "json")
+    assert code == 0
+    (ws,) = [f for f in json.loads(out)["findings"] if f["path"] == "ws-to-backup"]
+    assert ws["status"] == "narrowed"
+    assert ws["open"] == [{"protocol": "tcp", "ports": [[22, 22]]}]
+    assert ws["removed"] == [{"protocol": "tcp", "ports": [[443, 443]]}]
+    assert ws["open_before"] == [{"protocol": "tcp", "ports": [[22, 22], [443, 443]]}]
