@@ -27,9 +27,8 @@ def ok_lines(path: Path) -> int:
 
 
 def cli(*args: str) -> Result:
-    from tests.unit.tfplans import cli_group
-
     from pathwarden.cli.flows_cmd import flows
+    from tests.unit.tfplans import cli_group
 
     group = cli_group()
     group.add_command(flows)
@@ -38,8 +37,8 @@ def cli(*args: str) -> Result:
 
 def ingest_json(db: Path, *args: str) -> tuple[int, dict[str, Any], str]:
     res = cli("ingest", "--db", str(db), *args, "--format", "json")
-    assert "Traceback" not in res.output and res.exception is None or isinstance(
-        res.exception, SystemExit), res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.output
+    assert "Traceback" not in res.output
     return res.exit_code, json.loads(res.stdout), res.stderr
 
 
