@@ -169,11 +169,15 @@ def evidence(db: str, snapshots: tuple[str, ...], ephemeral_ports: str, policy: 
     lines.append("findings:")
     for f in doc["findings"]:
         lines.append(f"  {f['kind']}: {f['rule']} {f['summary']}: {f['message']}")
-        if "proposed" in f:
+        proof = f.get("proof") or {}
+        proven = f" [proven: {proof['summary']}]" if proof.get("proven") else ""
+        if "proposed" in f and "rule" in f["proposed"]:
             r = f["proposed"]["rule"]
             peers = r["src"] if r["direction"] == "ingress" else r["dst"]
             lines.append(f"    proposed (not applied): {r['services']} "
-                         + ", ".join(p["value"] for p in peers))
+                         + ", ".join(p["value"] for p in peers) + proven)
+        elif "proposed" in f:
+            lines.append(f"    proposed (not applied): remove it{proven}")
     if builder.unattributed:
         lines.append(f"{builder.unattributed} accepted records no rule of the estate explains")
     _emit(doc, fmt, "\n".join(lines))
