@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from pathwarden.cli.common import echo
 from pathwarden.providers.manifest import IncompleteDiscoveryError
 
 
@@ -42,6 +43,6 @@ def gcp(
         out, project, api_endpoint=api_endpoint, retry=default_retry(deadline=retry_deadline),
         effective=effective, progress=progress, overwrite=overwrite,
     )
-    click.echo(f"pathwarden: wrote {out}: {manifest.summary_line()}", err=True)
+    echo(f"pathwarden: wrote {out}: {manifest.summary_line()}", err=True)
     if manifest.partial:
         raise IncompleteDiscoveryError(manifest, Path(out))

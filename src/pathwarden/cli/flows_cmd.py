@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from pathwarden.cli.common import load_snapshots, snapshot_options
+from pathwarden.cli.common import echo, load_snapshots, snapshot_options
 from pathwarden.errors import InputError
 
 __all__ = ["flows", "simulate"]
@@ -60,7 +60,7 @@ def _policy(path: str | None) -> Any:
 
 
 def _emit(doc: dict[str, Any], fmt: str, text: str) -> None:
-    click.echo(json.dumps(doc, indent=2, default=str) if fmt == "json" else text)
+    echo(json.dumps(doc, indent=2, default=str) if fmt == "json" else text)
 
 
 @click.group()
@@ -92,8 +92,8 @@ def ingest(db: str, paths: tuple[str, ...], force: bool, fmt: str) -> None:
     _emit(doc, fmt, "\n".join(lines))
     if result.errors:
         for e in result.errors:
-            click.echo(f"pathwarden: error: {e}", err=True)
-        click.echo(f"pathwarden: {len(result.errors)} file(s) not ingested; the others were",
+            echo(f"pathwarden: error: {e}", err=True)
+        echo(f"pathwarden: {len(result.errors)} file(s) not ingested; the others were",
                    err=True)
         raise SystemExit(1)
 

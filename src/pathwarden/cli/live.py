@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
+from pathwarden.cli.common import echo
 from pathwarden.errors import InputError, SnapshotError
 from pathwarden.model import Estate
 from pathwarden.providers.manifest import IncompleteDiscoveryError, Manifest, read_manifest
@@ -152,8 +153,8 @@ def _discover(spec: EstateSpec, out: Path) -> Manifest:
         progress=True,  # shown only when stderr is a terminal
     )
     kept = f", kept in {out}" if spec.keep_snapshot else ""
-    click.echo(f"pathwarden: discovered {manifest.summary_line()}{kept}", err=True)
+    echo(f"pathwarden: discovered {manifest.summary_line()}{kept}", err=True)
     if manifest.partial:
-        click.echo(f"pathwarden: warning: discovery incomplete, the estate is partial: "
+        echo(f"pathwarden: warning: discovery incomplete, the estate is partial: "
                    f"{manifest.failure_line()}", err=True)
     return manifest

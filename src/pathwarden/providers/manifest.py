@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -35,6 +35,7 @@ import jsonschema
 from pathwarden.errors import PathwardenError, SnapshotError
 from pathwarden.model import Notice
 from pathwarden.providers.jsondoc import read_json
+from pathwarden.textsafe import redact
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = 1
@@ -76,6 +77,13 @@ class Manifest:
     calls: tuple[CallRecord, ...]
     options: Mapping[str, str] = field(default_factory=dict)
     tool: str = "pathwarden"
+
+    def __post_init__(self) -> None:
+        # an endpoint given as http://user:secret@host shows up in the options and in the
+        # SDK's error messages: none of it is kept (manifest.json, notices, messages)
+        object.__setattr__(self, "options", {k: redact(v) for k, v in self.options.items()})
+        object.__setattr__(self, "calls", tuple(
+            replace(c, error=redact(c.error), target=redact(c.target)) for c in self.calls))
 
     @property
     def partial(self) -> bool:
