@@ -125,3 +125,24 @@ def test_narrowed_finding_shows_what_stays_open(tmp_path: Path) -> None:
     assert ws["open"] == [{"protocol": "tcp", "ports": [[22, 22]]}]
     assert ws["removed"] == [{"protocol": "tcp", "ports": [[443, 443]]}]
     assert ws["open_before"] == [{"protocol": "tcp", "ports": [[22, 22], [443, 443]]}]
+
+
+@pytest.mark.parametrize(
+    "module",
+    [{"resources": True}, {"resources": [{"address": "aws_vpc.a", "expressions": 3}]},
+     {"variables": [1], "module_calls": {"m": {"module": {"variables": "x"},
+                                                "expressions": [2]}}}],
+    ids=["resources-not-a-list", "expressions-not-an-object", "variables-not-objects"],
+)
+def test_configuration_of_the_wrong_shape_resolves_nothing(tmp_path: Path,
+                                                          module: dict[str, object]) -> None:
+    """Found by the fuzz suite: a configuration node of the wrong type was a TypeError."""
+    doc = plan([change(RULE, "r", ["create"], None, {**AFTER, "cidr_ipv4": None},
+                       unknown={"cidr_ipv4": True})])
+    doc["configuration"] = {"root_module": {"module_calls": {"m": {"module": module}},
+                                            **module}}
+    f = tmp_path / "plan.json"
+    f.write_text(json.dumps(doc))
+    code, out, err = run(str(f), "--policy", str(POLICY), "--format", "json")
+    assert code in (0, 2), err
+    assert json.loads(out)["assumptions"]
