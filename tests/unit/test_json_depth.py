@@ -4,6 +4,7 @@ naming the file, never a RecursionError traceback (issue 14, item 7)."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,20 +28,17 @@ def test_snapshot_file(tmp_path: Path) -> None:
     assert str(e.value).startswith(f"{snap / 'describe-network-acls.json'}: ")
 
 
-def test_terraform_plan(tmp_path: Path) -> None:
-    plan = tmp_path / "plan.json"
-    plan.write_text('{"resource_changes": ' + DEEP + "}")
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [('{"resource_changes": ' + DEEP + "}", read_plan), (DEEP, load_changeset)],
+    ids=["terraform-plan", "changeset"],
+)
+def test_plan_and_changeset(tmp_path: Path, text: str, read: Callable[[Path], object]) -> None:
+    f = tmp_path / "doc.json"
+    f.write_text(text)
     with pytest.raises(InputError, match="nested too deeply") as e:
-        read_plan(plan)
-    assert str(e.value).startswith(f"{plan}: ")
-
-
-def test_changeset(tmp_path: Path) -> None:
-    cs = tmp_path / "cs.json"
-    cs.write_text(DEEP)
-    with pytest.raises(InputError, match="nested too deeply") as e:
-        load_changeset(cs)
-    assert str(e.value).startswith(f"{cs}: ")
+        read(f)
+    assert str(e.value).startswith(f"{f}: ")
 
 
 def test_cli_names_the_file_in_one_line(tmp_path: Path) -> None:
