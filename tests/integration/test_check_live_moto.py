@@ -113,7 +113,8 @@ def test_nothing_discovered_is_an_error(moto: MotoServer, tmp_path: Path,
                         "--regions", "us-east-1", "--endpoint-url", px.url)
     assert result.exit_code == 1
     [line] = [x for x in result.stderr.splitlines() if x.startswith("pathwarden: error:")]
-    assert "discovery incomplete" in line and "is marked partial" in line
+    assert "live aws discovery incomplete" in line and "GetCallerIdentity" in line
+    assert "pathwarden-live-" not in result.stderr  # a temporary folder, gone by now
 
 
 def test_drift_live_against_an_approved_live_baseline(moto: MotoServer, tmp_path: Path) -> None:

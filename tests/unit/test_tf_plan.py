@@ -108,7 +108,7 @@ def test_prior_state_with_child_modules() -> None:
                         "address": "a.b",
                         "type": "a",
                         "name": "b",
-                        "change": {"actions": ["x"], "after": 3},
+                        "change": {"actions": ["create"], "after": 3},
                     }
                 ]
             },

@@ -48,12 +48,15 @@ def load_estate_for_plan(snapshots: Sequence[str], live: LiveScope | None,
     if live.cloud != "aws":
         raise InputError(f"--live {live.cloud}: only aws can be planned and applied so far")
     from pathwarden.providers.aws.discover import discover_aws
+    from pathwarden.providers.manifest import load_discovered
 
     with tempfile.TemporaryDirectory(prefix="pathwarden-live-") as tmp:
         out = Path(tmp) / "snapshot"
-        discover_aws(out, regions=list(live.regions) or None, profile=live.profile,
-                     endpoint_url=live.endpoint_url, progress=False)
-        return load_estate([str(out)], ephemeral_ports=ephemeral_ports)
+        manifest = discover_aws(out, regions=list(live.regions) or None, profile=live.profile,
+                                endpoint_url=live.endpoint_url, progress=False)
+        return load_discovered(
+            manifest, out, lambda: load_estate([str(out)], ephemeral_ports=ephemeral_ports),
+            kept=False)
 
 
 def file_sha256(path: str | Path) -> str:

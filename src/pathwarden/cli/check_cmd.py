@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from pathwarden.check import CheckResult, compare
-from pathwarden.cli.common import emit, load_snapshots
+from pathwarden.cli.common import echo, emit, load_snapshots
 from pathwarden.cli.live import EstateSpec, Loaded, estate_options, open_estate
 from pathwarden.engine.engine import Engine
 from pathwarden.errors import InputError
@@ -88,7 +88,7 @@ def check(
     text = render(result, fmt)
     emit(text, out)
     if result.partial and code == 1:
-        click.echo("pathwarden: partial estate and no enforce-stage findings: not a clean "
+        echo("pathwarden: partial estate and no enforce-stage findings: not a clean "
                    "result (exit 1)", err=True)
     ctx.exit(code)
 

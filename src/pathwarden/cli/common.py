@@ -10,6 +10,7 @@ import click
 
 from pathwarden.errors import InputError
 from pathwarden.model import Estate
+from pathwarden.textsafe import terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,10 +52,17 @@ def load_snapshots(snapshots: Sequence[str], ephemeral_ports: str) -> Estate:
     return load_estate(list(snapshots), ephemeral_ports=parse_port_range(ephemeral_ports))
 
 
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print one message or report. Everything pathwarden prints goes through here:
+    credentials in URLs are redacted and control characters made visible (textsafe)."""
+    click.echo(terminal_safe(text), err=err, nl=nl)
+
+
 def write_text(path: str, text: str, option: str = "--out") -> None:
-    """Write an output file; a failure is a one-line error naming the option and path."""
+    """Write an output file (redacted and made terminal-safe like :func:`echo`); a failure is
+    a one-line error naming the option and path."""
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        Path(path).write_text(terminal_safe(text), encoding="utf-8")
     except OSError as e:
         raise InputError(f"{option} {path}: cannot write: {e.strerror or e}") from e
 
@@ -64,4 +72,4 @@ def emit(text: str, out: str | None) -> None:
     if out:
         write_text(out, text)
     else:
-        click.echo(text, nl=False)
+        echo(text, nl=False)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from pathwarden.cli.common import echo
 from pathwarden.providers.manifest import IncompleteDiscoveryError
 
 
@@ -43,6 +44,6 @@ def azure(
         client_kwargs={"retry_total": retries}, admin_rules=admin_rules,
         progress=progress, overwrite=overwrite,
     )
-    click.echo(f"pathwarden: wrote {out}: {manifest.summary_line()}", err=True)
+    echo(f"pathwarden: wrote {out}: {manifest.summary_line()}", err=True)
     if manifest.partial:
         raise IncompleteDiscoveryError(manifest, Path(out))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from pathwarden.cli.common import echo
 from pathwarden.errors import InputError
 from pathwarden.providers.aws.calls import discovery_policy
 from pathwarden.providers.load import AWS_ACCOUNT
@@ -76,7 +77,7 @@ def discover_aws_cmd(
         max_attempts=max_attempts,
         overwrite=overwrite,
     )
-    click.echo(f"pathwarden: wrote {out_dir}: {manifest.summary_line()}", err=True)
+    echo(f"pathwarden: wrote {out_dir}: {manifest.summary_line()}", err=True)
     if manifest.partial:
         raise IncompleteDiscoveryError(manifest, Path(out_dir))
 
@@ -107,4 +108,4 @@ def discover_policy(role_arn: str | None, accounts: tuple[str, ...]) -> None:
                 role_arn.replace("{account}", "*"),)
         else:
             arns = (role_arn,)
-    click.echo(json.dumps(discovery_policy(arns), indent=2))
+    echo(json.dumps(discovery_policy(arns), indent=2))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from pathwarden.cli.common import echo
 from pathwarden.providers.manifest import IncompleteDiscoveryError
 
 
@@ -36,12 +37,12 @@ def gcp(
 ) -> None:
     """Read networks, subnets, instances, firewall rules and policies with application
     default credentials."""
-    from pathwarden.providers.gcp.discover import default_retry, discover_gcp
+    from pathwarden.providers.gcp.discover import discover_gcp
 
     manifest = discover_gcp(
-        out, project, api_endpoint=api_endpoint, retry=default_retry(deadline=retry_deadline),
+        out, project, api_endpoint=api_endpoint, retry_deadline=retry_deadline,
         effective=effective, progress=progress, overwrite=overwrite,
     )
-    click.echo(f"pathwarden: wrote {out}: {manifest.summary_line()}", err=True)
+    echo(f"pathwarden: wrote {out}: {manifest.summary_line()}", err=True)
     if manifest.partial:
         raise IncompleteDiscoveryError(manifest, Path(out))

@@ -23,7 +23,7 @@ import click
 
 from pathwarden.check.drift import FailOn
 from pathwarden.check.drift import drift as compute_drift
-from pathwarden.cli.common import emit, load_snapshots
+from pathwarden.cli.common import echo, emit, load_snapshots
 from pathwarden.cli.live import EstateSpec, Loaded, estate_options, open_estate
 from pathwarden.errors import InputError
 from pathwarden.model import Estate
@@ -134,7 +134,7 @@ def _approve(spec: EstateSpec, store_path: str | None, scope: str | None,
             record, _ = store.put_snapshot(current.folders[0], source=current.label, scope=key,
                                            actor=approver)
             approved = store.approve_baseline(record.id, by=approver, scope=key, note=note)
-    click.echo(f"pathwarden: approved snapshot {approved.snapshot_id} as the baseline of "
+    echo(f"pathwarden: approved snapshot {approved.snapshot_id} as the baseline of "
                f"scope {approved.scope} (by {approved.approved_by})")
     return 0
 

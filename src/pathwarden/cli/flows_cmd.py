@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from pathwarden.cli.common import load_snapshots, snapshot_options
+from pathwarden.cli.common import echo, load_snapshots, snapshot_options
 from pathwarden.errors import InputError
 
 __all__ = ["flows", "simulate"]
@@ -22,7 +22,7 @@ DB_HELP = "DuckDB flow store (a file; created by `flows ingest`)."
 
 
 def _window_options(func: Any) -> Any:
-    func = click.option("--days", type=int, default=None,
+    func = click.option("--days", type=click.IntRange(min=1), default=None,
                         help="Only the last N days before --until (default: the last flow).")(func)
     func = click.option("--until", type=click.DateTime(), default=None,
                         help="End of the window (exclusive).")(func)
@@ -45,6 +45,9 @@ def _window(store: Any, since: datetime | None, until: datetime | None,
             days: int | None) -> Any:
     from pathwarden.flows import Window
 
+    if since is not None and until is not None and since >= until:
+        raise InputError(f"--since {since:%Y-%m-%d %H:%M:%S} is not before --until "
+                         f"{until:%Y-%m-%d %H:%M:%S}: the window is empty")
     return Window.last_days(store, days, since, until)
 
 
@@ -57,7 +60,7 @@ def _policy(path: str | None) -> Any:
 
 
 def _emit(doc: dict[str, Any], fmt: str, text: str) -> None:
-    click.echo(json.dumps(doc, indent=2, default=str) if fmt == "json" else text)
+    echo(json.dumps(doc, indent=2, default=str) if fmt == "json" else text)
 
 
 @click.group()
@@ -68,17 +71,31 @@ def flows() -> None:
 @flows.command("ingest")
 @click.option("--db", required=True, type=click.Path(dir_okay=False), help=DB_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--force", is_flag=True,
+              help="Ingest files whose content is stored already again, replacing their records.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def ingest(db: str, paths: tuple[str, ...], fmt: str) -> None:
-    """Load flow-log files or folders (AWS text/gzip/Parquet, Azure VNet/NSG, GCP) into --db."""
+def ingest(db: str, paths: tuple[str, ...], force: bool, fmt: str) -> None:
+    """Load flow-log files or folders (AWS text/gzip/Parquet, Azure VNet/NSG, GCP) into --db.
+
+    A file whose content (sha256) is stored already is skipped (--force replaces it). A file
+    that is no flow log is reported and the others are loaded; the exit code is then 1.
+    """
     with _store(db, read_only=False) as store:
-        reports = store.ingest(list(paths))
+        result = store.ingest_all(list(paths), force=force)
         total = store.count()
-    doc = {"files": [r.to_json() for r in reports], "stored_records": total}
-    lines = [r.line() for r in reports]
-    lines += [f"  {e}" for r in reports for e in r.examples]
+    doc = {**result.to_json(), "stored_records": total}
+    lines = [line for r in result.reports for line in (r.line(), *(f"  {e}" for e in r.examples))]
+    lines += [s.line() for s in result.skipped]
+    if result.replaced:
+        lines.append(f"--force: {result.replaced} earlier records of the same content replaced")
     lines.append(f"{db}: {total} flow records stored")
     _emit(doc, fmt, "\n".join(lines))
+    if result.errors:
+        for e in result.errors:
+            echo(f"pathwarden: error: {e}", err=True)
+        echo(f"pathwarden: {len(result.errors)} file(s) not ingested; the others were",
+                   err=True)
+        raise SystemExit(1)
 
 
 @flows.command("summarize")
@@ -87,7 +104,7 @@ def ingest(db: str, paths: tuple[str, ...], fmt: str) -> None:
               help="Snapshot folder (repeatable), to name segments and security groups.")
 @click.option("--ephemeral-ports", default="1024-65535", show_default=True)
 @click.option("--policy", type=click.Path(dir_okay=False), help="Policy file (YAML).")
-@click.option("--top", type=int, default=10, show_default=True)
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Judge approvals on this day (default: the day of the last flow).")
 @_window_options
@@ -113,7 +130,7 @@ def summarize_cmd(db: str, snapshots: tuple[str, ...], ephemeral_ports: str, pol
 @snapshot_options
 @click.option("--policy", type=click.Path(dir_okay=False),
               help="Policy file: flows it forbids are left out of proposed narrowed rules.")
-@click.option("--ratio", type=float, default=0.01, show_default=True,
+@click.option("--ratio", type=click.FloatRange(0.0, 1.0), default=0.01, show_default=True,
               help="overbroad-observed when used / allowed address x port space is below this.")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 @_window_options
@@ -152,11 +169,15 @@ def evidence(db: str, snapshots: tuple[str, ...], ephemeral_ports: str, policy: 
     lines.append("findings:")
     for f in doc["findings"]:
         lines.append(f"  {f['kind']}: {f['rule']} {f['summary']}: {f['message']}")
-        if "proposed" in f:
+        proof = f.get("proof") or {}
+        proven = f" [proven: {proof['summary']}]" if proof.get("proven") else ""
+        if "proposed" in f and "rule" in f["proposed"]:
             r = f["proposed"]["rule"]
             peers = r["src"] if r["direction"] == "ingress" else r["dst"]
             lines.append(f"    proposed (not applied): {r['services']} "
-                         + ", ".join(p["value"] for p in peers))
+                         + ", ".join(p["value"] for p in peers) + proven)
+        elif "proposed" in f:
+            lines.append(f"    proposed (not applied): remove it{proven}")
     if builder.unattributed:
         lines.append(f"{builder.unattributed} accepted records no rule of the estate explains")
     _emit(doc, fmt, "\n".join(lines))

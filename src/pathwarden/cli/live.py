@@ -19,9 +19,10 @@ from typing import Any, TypeVar
 
 import click
 
-from pathwarden.errors import InputError, SnapshotError
+from pathwarden.cli.common import echo
+from pathwarden.errors import InputError
 from pathwarden.model import Estate
-from pathwarden.providers.manifest import IncompleteDiscoveryError, Manifest, read_manifest
+from pathwarden.providers.manifest import Manifest, load_discovered, read_manifest
 
 F = TypeVar("F", bound=Callable[..., Any])
 Loader = Callable[[Sequence[str], str], Estate]
@@ -130,12 +131,12 @@ def open_estate(spec: EstateSpec, loader: Loader) -> Iterator[Loaded]:
     with tempfile.TemporaryDirectory(prefix="pathwarden-live-") as tmp:
         out = Path(spec.keep_snapshot) if spec.keep_snapshot else Path(tmp) / "snapshot"
         manifest = _discover(spec, out)
-        try:
-            estate = loader((str(out),), spec.ephemeral_ports)
-        except SnapshotError as e:
-            if manifest.partial:
-                raise IncompleteDiscoveryError(manifest, out) from e
-            raise
+        estate = load_discovered(manifest, out,
+                                 lambda: loader((str(out),), spec.ephemeral_ports),
+                                 kept=bool(spec.keep_snapshot))
+        if manifest.partial:
+            echo(f"pathwarden: warning: discovery incomplete, the estate is partial: "
+                 f"{manifest.failure_line()}", err=True)
         yield Loaded(estate, (out,), spec.label, manifest)
 
 
@@ -152,8 +153,5 @@ def _discover(spec: EstateSpec, out: Path) -> Manifest:
         progress=True,  # shown only when stderr is a terminal
     )
     kept = f", kept in {out}" if spec.keep_snapshot else ""
-    click.echo(f"pathwarden: discovered {manifest.summary_line()}{kept}", err=True)
-    if manifest.partial:
-        click.echo(f"pathwarden: warning: discovery incomplete, the estate is partial: "
-                   f"{manifest.failure_line()}", err=True)
+    echo(f"pathwarden: discovered {manifest.summary_line()}{kept}", err=True)
     return manifest

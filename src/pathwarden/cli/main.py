@@ -13,6 +13,7 @@ import click
 
 from pathwarden import __version__
 from pathwarden.cli.check_cmd import check
+from pathwarden.cli.common import echo
 from pathwarden.cli.discover_azure import azure
 from pathwarden.cli.discover_cmd import discover, iam
 from pathwarden.cli.discover_gcp import gcp
@@ -31,7 +32,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except PathwardenError as e:
-            click.echo(f"pathwarden: error: {e}", err=True)
+            echo(f"pathwarden: error: {e}", err=True)
             sys.exit(1)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
@@ -48,7 +49,7 @@ class _Group(click.Group):
             e.show()
             sys.exit(e.exit_code)
         except click.Abort:
-            click.echo("Aborted!", err=True)
+            echo("Aborted!", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import click
 
-from pathwarden.cli.common import parse_port_range
+from pathwarden.cli.common import echo, parse_port_range
 
 __all__ = ["apply", "approve", "plan"]
 
@@ -64,16 +64,16 @@ def plan(ctx: click.Context, policy_file: str, snapshots: tuple[str, ...], live:
     if out:
         save_changeset(doc, out)
     if fmt == "markdown":
-        click.echo(render_markdown(doc), nl=False)
+        echo(render_markdown(doc), nl=False)
     elif not out:
-        click.echo(json.dumps(doc, indent=2))
+        echo(json.dumps(doc, indent=2))
     else:
         s = doc["summary"]
-        click.echo(f"{out}: {s['operations']} operation(s) on {s['resources']} resource(s), "
+        echo(f"{out}: {s['operations']} operation(s) on {s['resources']} resource(s), "
                    f"closes {', '.join(s['closes']) or 'nothing'}; proof "
                    f"{'holds' if s['proof_ok'] else 'FAILS'}; sha256 {doc['sha256']}")
     if doc["estate"]["partial"]:
-        click.echo("pathwarden: warning: the estate is partial; apply will refuse this "
+        echo("pathwarden: warning: the estate is partial; apply will refuse this "
                    "ChangeSet", err=True)
     remaining = doc["proof"]["remaining_enforce_findings"]
     ctx.exit(2 if remaining or not doc["proof"]["ok"] else 0)
@@ -97,7 +97,7 @@ def approve(changeset: str, change: str, approver: str, expires: datetime | None
     approval = make_approval(doc["sha256"], change, approver,
                              expires.date() if expires else None)
     write_approval(approval, out)
-    click.echo(f"{out}: {approval.change} approved by {approval.approver} for ChangeSet "
+    echo(f"{out}: {approval.change} approved by {approval.approver} for ChangeSet "
                f"{doc['sha256']}")
 
 
@@ -132,10 +132,10 @@ def apply(ctx: click.Context, changeset: str, approval_file: str | None, check: 
                         max_changes=max_changes, allow_brief_gap=allow_brief_gap,
                         profile=profile, endpoint_url=endpoint_url, region=region)
     if fmt == "json":
-        click.echo(json.dumps(outcome.to_json(), indent=2))
+        echo(json.dumps(outcome.to_json(), indent=2))
     else:
         for step in outcome.steps:
-            click.echo(f"  {'would ' if check else ''}{step}")
-        click.echo(f"{outcome.status}: {outcome.message}",
+            echo(f"  {'would ' if check else ''}{step}")
+        echo(f"{outcome.status}: {outcome.message}",
                    err=outcome.exit_code != 0)
     ctx.exit(outcome.exit_code)

@@ -7,7 +7,7 @@ import json
 import click
 
 from pathwarden.cli.check_cmd import policy_option
-from pathwarden.cli.common import load_snapshots, snapshot_options
+from pathwarden.cli.common import echo, load_snapshots, snapshot_options
 from pathwarden.policy import SegmentView, describe_segments, load_policy, render_schema
 
 
@@ -21,13 +21,13 @@ def policy() -> None:
 def validate(file: str) -> None:
     """Print "ok" when FILE is a valid policy; else the error (file:line:column), exit 1."""
     load_policy(file)
-    click.echo("ok")
+    echo("ok")
 
 
 @policy.command("schema")
 def schema() -> None:
     """Print the policy file's JSON Schema (draft 2020-12), as in docs/policy.schema.json."""
-    click.echo(render_schema(), nl=False)
+    echo(render_schema(), nl=False)
 
 
 def _text(views: list[SegmentView]) -> str:
@@ -57,6 +57,6 @@ def segments(policy_file: str, snapshots: tuple[str, ...], ephemeral_ports: str,
     if fmt == "json":
         warnings = [w for v in views if (w := v.warning())]
         doc = {"segments": [v.to_json() for v in views], "warnings": warnings}
-        click.echo(json.dumps(doc, indent=2))
+        echo(json.dumps(doc, indent=2))
     else:
-        click.echo(_text(views), nl=False)
+        echo(_text(views), nl=False)

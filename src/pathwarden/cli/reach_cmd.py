@@ -6,7 +6,7 @@ import json
 
 import click
 
-from pathwarden.cli.common import load_snapshots, snapshot_options
+from pathwarden.cli.common import echo, load_snapshots, snapshot_options
 from pathwarden.engine.endpoints import SegmentResolver
 from pathwarden.engine.engine import Engine
 
@@ -36,6 +36,6 @@ def reach(
         segments = segment_resolver(estate, load_policy(policy))
     result = Engine(estate).reach(src, dst, segments=segments)
     if fmt == "json":
-        click.echo(json.dumps(result.to_json(), indent=2))
+        echo(json.dumps(result.to_json(), indent=2))
     else:
-        click.echo(result.to_text())
+        echo(result.to_text())

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from pathwarden.cli.common import echo
 from pathwarden.store import Store
 from pathwarden.store.audit import GENESIS
 
@@ -25,10 +26,10 @@ def _open(ctx: click.Context) -> Store:
 
 def _emit(fmt: str, rows: list[dict[str, Any]], text: list[str]) -> None:
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
+        echo(json.dumps(rows, indent=2))
     else:
         for line in text:
-            click.echo(line)
+            echo(line)
 
 
 @click.group("store")
@@ -64,9 +65,9 @@ def import_cmd(ctx: click.Context, folder: str, source: str, scope: str | None,
     """Store a snapshot folder; print its id."""
     with _open(ctx) as s:
         record, created = s.put_snapshot(folder, source=source, scope=scope, actor=actor)
-    click.echo(record.id)
+    echo(record.id)
     if not created:
-        click.echo(f"pathwarden: {folder}: already stored (first seen {record.created_at})",
+        echo(f"pathwarden: {folder}: already stored (first seen {record.created_at})",
                    err=True)
 
 
@@ -79,7 +80,7 @@ def export(ctx: click.Context, snapshot_id: str, out_dir: str) -> None:
     """Write a stored snapshot back to a folder."""
     with _open(ctx) as s:
         record = s.restore_snapshot(snapshot_id, out_dir)
-    click.echo(f"pathwarden: wrote snapshot {record.id} to {out_dir}", err=True)
+    echo(f"pathwarden: wrote snapshot {record.id} to {out_dir}", err=True)
 
 
 @store.command("approve")
@@ -93,7 +94,7 @@ def approve(ctx: click.Context, snapshot_id: str, approver: str, scope: str | No
     """Make a stored snapshot the approved baseline of its scope (audited)."""
     with _open(ctx) as s:
         record = s.approve_baseline(snapshot_id, by=approver, scope=scope, note=note)
-    click.echo(f"pathwarden: approved snapshot {record.snapshot_id} as the baseline of scope "
+    echo(f"pathwarden: approved snapshot {record.snapshot_id} as the baseline of scope "
                f"{record.scope} (by {record.approved_by})")
 
 
@@ -133,7 +134,7 @@ def audit(ctx: click.Context, limit: int | None, head: bool, fmt: str) -> None:
     with _open(ctx) as s:
         rows = s.audit_rows(1 if head else limit)
     if head:
-        click.echo(rows[-1].hash if rows else GENESIS)
+        echo(rows[-1].hash if rows else GENESIS)
         return
     _emit(fmt, [r.to_json() for r in rows], [
         f"{r.seq:>5}  {r.at}  {r.actor}  {r.action}  {r.subject}  "
@@ -146,5 +147,5 @@ def verify(ctx: click.Context) -> None:
     """Check the audit log's hash chain: exit 0 intact, 2 broken (names the first bad row)."""
     with _open(ctx) as s:
         report = s.verify_audit_chain()
-    click.echo(f"pathwarden: {report.message()}", err=not report.ok)
+    echo(f"pathwarden: {report.message()}", err=not report.ok)
     ctx.exit(0 if report.ok else 2)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from pathwarden.cli.common import parse_port_range, write_text
+from pathwarden.cli.common import echo, parse_port_range, write_text
 from pathwarden.errors import InputError
 from pathwarden.policy import load_policy
 
@@ -165,7 +165,7 @@ def review_cmd(
     renderers = _renderers()
     text = renderers[fmt](result)
     for note in notes:
-        click.echo(f"pathwarden: note: {note}", err=True)
+        echo(f"pathwarden: note: {note}", err=True)
     for option, path, name in (
         ("--markdown-out", markdown_out, "markdown"),
         ("--sarif-out", sarif_out, "sarif"),
@@ -177,7 +177,7 @@ def review_cmd(
     if out:
         write_text(out, text, "--out")
     else:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     ctx.exit(result.exit_code())
 
 
@@ -218,7 +218,7 @@ def export_approved_cmd(
     )
     target = out or "pathwarden-approved.auto.tfvars.json"
     if not target.endswith(".auto.tfvars.json"):
-        click.echo(
+        echo(
             f"pathwarden: note: {target} does not end in .auto.tfvars.json; Terraform "
             "loads it only with -var-file",
             err=True,
@@ -227,8 +227,8 @@ def export_approved_cmd(
 
     write_text(target, json.dumps(doc, indent=2) + "\n", "--out")
     for s in skipped:
-        click.echo(f"pathwarden: skipped: {s}", err=True)
-    click.echo(f"wrote {len(doc['approved_paths'])} approved path(s) to {target}")
+        echo(f"pathwarden: skipped: {s}", err=True)
+    echo(f"wrote {len(doc['approved_paths'])} approved path(s) to {target}")
 
 
 @tf.command("render")
@@ -274,6 +274,6 @@ def render_cmd(
     if out:
         write_text(out, diff, "--out")
     else:
-        click.echo(diff, nl=False)
+        echo(diff, nl=False)
     for note in result.notes:
-        click.echo(f"pathwarden: note: {note}", err=True)
+        echo(f"pathwarden: note: {note}", err=True)

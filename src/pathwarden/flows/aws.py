@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from pathlib import Path
 
 from pathwarden.flows.record import FlowLogError
@@ -52,7 +53,7 @@ def first_line(path: Path) -> str:
         opener = gzip.open if head == GZIP_MAGIC else open
         with opener(path, "rb") as fh:
             line: bytes = fh.readline(65536)
-    except (OSError, EOFError) as e:
+    except (OSError, EOFError, zlib.error) as e:
         raise FlowLogError(str(path), f"cannot read: {e}") from e
     return line.decode("utf-8", errors="replace").strip()
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pathwarden.flows.record import ACCEPT, REJECT, FlowRecord, ParseReport
+from pathwarden.flows.record import ACCEPT, REJECT, FlowRecord, ParseReport, checked
 
 NSG_PROTOCOLS = {"T": 6, "U": 17}
 DIRECTIONS = {"I": "ingress", "O": "egress"}
@@ -49,11 +49,11 @@ def _tuple(text: str, *, vnet: bool, reporter: str, rule: str, source: str) -> F
         octets = _count(f[10], f[12]) if len(f) == 13 else None
     if f[6] not in DIRECTIONS:
         raise ValueError(f"unknown direction {f[6]!r}")
-    return FlowRecord(
+    return checked(FlowRecord(
         time=when, src=f[1], dst=f[2], sport=int(f[3]), dport=int(f[4]), proto=proto,
         action=action, bytes=octets, packets=packets, reporter=reporter, cloud="azure",
         direction=DIRECTIONS[f[6]], rule=rule, source=source,
-    )
+    ))
 
 
 def _groups(rec: Mapping[str, Any]) -> Iterator[tuple[bool, str, str, list[Any]]]:
@@ -89,7 +89,7 @@ def parse_azure(doc: Any, report: ParseReport) -> Iterator[FlowRecord]:
                 try:
                     yield _tuple(str(text), vnet=vnet, reporter=reporter, rule=rule,
                                  source=report.file)
-                except ValueError as e:
+                except (ValueError, OverflowError, OSError) as e:  # OSError: a time out of range
                     report.bad(f"records[{i}] tuple {j}", str(e))
                     continue
                 report.records += 1
@@ -105,5 +105,10 @@ def azure_format(doc: Any) -> str:
     recs = doc.get("records") or [{}]
     first = recs[0]
     if "flowRecords" in first:
-        return f"azure-vnet-v{first.get('flowLogVersion', '?')}"
-    return f"azure-nsg-v{first.get('properties', {}).get('Version', '?')}"
+        return f"azure-vnet-v{_version(first.get('flowLogVersion'))}"
+    props = first.get("properties")
+    return f"azure-nsg-v{_version(props.get('Version') if isinstance(props, dict) else None)}"
+
+
+def _version(value: Any) -> str:
+    return str(value) if isinstance(value, int | str) and str(value).isalnum() else "?"

@@ -12,20 +12,28 @@ its address x port space no observed flow used; and the findings that follow.
   proposal (closing them is the point).
 
 The "address" side of a rule is its source for ingress rules and its destination for egress
-rules; return-path NACL rules only count hits (their ports are the clients' ephemeral ports,
-which the logs do not attribute).
+rules. A stateless return path (AWS network ACLs) is traffic of its own: the reply of an
+allowed flow passes the reverse NACL entries on the client's ephemeral port, which the logs do
+not show, so an entry that admits replies is credited with the whole ephemeral range (or the
+echo reply) towards the peer that answered, and a narrowed entry keeps it.
+
+Every proposal is **proven** before it is shown: the narrowed rules and the removal of the
+unused rules, together, are applied to the estate and every observed flow they carried is
+replayed through the engine (:mod:`pathwarden.flows.proof`); an edit that would stop one, or
+a narrowed NACL entry that would no longer admit the replies it admits today, is not proposed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from pathwarden.engine.semantics import Semantics
 from pathwarden.flows.attribution import Attributor
-from pathwarden.flows.observed import Pair, flow_services, rejected_keys
+from pathwarden.flows.observed import Pair, flow_services, rejected_keys, return_services
+from pathwarden.flows.proof import Edit, Observed, Prover, Verdict
 from pathwarden.flows.segments import FORBIDDEN, PathJudge, SegmentIndex
 from pathwarden.model import (
     Action,
@@ -43,6 +51,7 @@ from pathwarden.model.serialize import rule_json, services_text
 from pathwarden.providers.registry import semantics_for
 
 MAX_LISTED = 20
+DEFAULT_EPHEMERAL = (1024, 65535)
 UNUSED, OVERBROAD, NO_COVERAGE = "unused", "overbroad-observed", "no-coverage"
 
 
@@ -56,11 +65,15 @@ class RuleEvidence:
     last_hit: datetime | None = None
     points: set[tuple[str, int, int]] = field(default_factory=set)  # (remote, proto, port)
     forbidden_points: set[tuple[str, int, int]] = field(default_factory=set)
+    return_points: set[tuple[str, int]] = field(default_factory=set)  # replies: (remote, proto)
+    forbidden_return: set[tuple[str, int]] = field(default_factory=set)
 
     def add(self, pair: Pair, remote: str, forward: bool, forbidden: bool) -> None:
         self.hits += pair.records
         if not forward:
             self.return_hits += pair.records
+            (self.forbidden_return if forbidden else self.return_points).add(
+                (remote, pair.proto))
         else:
             point = (remote, pair.proto, pair.port)
             (self.forbidden_points if forbidden else self.points).add(point)
@@ -112,6 +125,8 @@ class Finding:
     evidence: RuleEvidence
     space: Space | None = None
     proposed: Rule | None = None
+    proof: Verdict | None = None  # the engine's verdict on the proposed edit
+    remove: bool = False  # an unused rule whose removal is proven not to stop observed flows
 
     def to_json(self) -> dict[str, Any]:
         ev = self.evidence
@@ -123,10 +138,14 @@ class Finding:
         }
         if self.space is not None:
             doc["space"] = self.space.to_json()
+        note = "never applied: plan and approve it like any change"
         if self.proposed is not None:
             doc["proposed"] = {"replaces": self.rule.id, "status": "proposed",
-                               "rule": rule_json(self.proposed),
-                               "note": "never applied: plan and approve it like any change"}
+                               "rule": rule_json(self.proposed), "note": note}
+        elif self.remove:
+            doc["proposed"] = {"removes": self.rule.id, "status": "proposed", "note": note}
+        if self.proof is not None:
+            doc["proof"] = self.proof.to_json()
         return doc
 
 
@@ -147,6 +166,7 @@ class EvidenceBuilder:
         self.rejected_elsewhere = 0
         self.unattributed_pairs: list[Pair] = []
         self.seen: set[str] = set()
+        self.observed: list[Observed] = []  # accepted, attributed, not forbidden
         self._rules = {r.id: (r, f) for f in estate.filters.values() for r in f.rules}
 
     def add(self, pairs: Iterable[Pair]) -> None:
@@ -167,6 +187,8 @@ class EvidenceBuilder:
                     self.unattributed_pairs.append(p)
                 continue
             forbidden = self._forbidden(p)
+            if not forbidden:
+                self.observed.append(Observed(p, frozenset(h.rule_id for h in hits)))
             for h in hits:
                 found = self._rules.get(h.rule_id)
                 if found is None:
@@ -197,12 +219,20 @@ class EvidenceBuilder:
             return AddressSet()
         return AddressSet.union_all(sem.resolve(p, f) for p in peers)
 
+    def ephemeral(self, f: Filter) -> tuple[int, int]:
+        found = getattr(self._sem.get(f.cloud), "ephemeral", DEFAULT_EPHEMERAL)
+        return found if isinstance(found, tuple) else DEFAULT_EPHEMERAL
+
     def space(self, ev: RuleEvidence, *, include_forbidden: bool = True) -> Space:
         points = ev.points | (ev.forbidden_points if include_forbidden else set())
+        replies = ev.return_points | (ev.forbidden_return if include_forbidden else set())
         allowed = self.peer_set(ev.rule, ev.filter)
-        used = _ips(r for r, _, _ in points) & allowed
-        services = ServiceSet.union_all(flow_services(pr, po) for _, pr, po in points)
-        return Space(allowed, used, ev.rule.services, services & ev.rule.services, len(points))
+        used = (_ips(r for r, _, _ in points) | _ips(r for r, _ in replies)) & allowed
+        eph = self.ephemeral(ev.filter)
+        back = [return_services(pr, eph) & ev.rule.services for _, pr in replies]
+        services = ServiceSet.union_all([*(flow_services(pr, po) for _, pr, po in points), *back])
+        used_points = len(points) + sum(b.size() for b in back)
+        return Space(allowed, used, ev.rule.services, services & ev.rule.services, used_points)
 
     def governed(self, f: Filter) -> set[str]:
         """Addresses of the workloads a filter applies to (an SG's members, a NACL's subnet)."""
@@ -236,8 +266,6 @@ class EvidenceBuilder:
                         msg = "its filter is attached to no workload or subnet"
                     out.append(Finding(kind, rule, f, msg, ev))
                     continue
-                if not ev.points and not ev.forbidden_points:
-                    continue  # return-path hits only: the used space is not observable
                 space = self.space(ev)
                 if space.used_fraction >= ratio:
                     continue
@@ -247,7 +275,47 @@ class EvidenceBuilder:
                 if proposed is None:
                     msg += "; only flows the policy forbids used it: no narrowed rule keeps them"
                 out.append(Finding(OVERBROAD, rule, f, msg, ev, space, proposed))
+        return self._prove(out)
+
+    def _prove(self, found: list[Finding]) -> list[Finding]:
+        """Keep only the proposals the engine proves, together: narrowed rules, then the
+        removal of unused rules."""
+        edits = [Edit(x.rule, x.filter, x.proposed) for x in found if x.proposed is not None]
+        edits += [Edit(x.rule, x.filter, None) for x in found if x.kind == UNUSED]
+        verdicts = Prover(self.estate, self.observed, self._keeps_replies).accept(edits)
+        out = []
+        for x in found:
+            verdict = verdicts.get(x.rule.id)
+            if verdict is None:
+                out.append(x)
+            elif x.kind == UNUSED:
+                msg = x.message if verdict.proven else (
+                    f"{x.message}; keep it: together with the other proposals "
+                    f"{verdict.summary()}")
+                out.append(replace(x, message=msg, proof=verdict, remove=verdict.proven))
+            elif verdict.proven:
+                out.append(replace(x, proof=verdict))
+            else:
+                out.append(replace(x, proposed=None, proof=verdict,
+                                   message=f"{x.message}; no narrowed rule proposed: "
+                                           f"{verdict.summary()}"))
         return out
+
+    def _keeps_replies(self, edit: Edit) -> str:
+        """A narrowed rule must still admit every reply it admits today (the engine lets a
+        return path through on one ephemeral port; a real client may pick any)."""
+        ev = self.evidence.get(edit.rule.id)
+        new = edit.replacement
+        if ev is None or new is None or not ev.return_points:
+            return ""
+        eph = self.ephemeral(edit.filter)
+        peers = self.peer_set(new, edit.filter)
+        for remote, proto in sorted(ev.return_points):
+            back = return_services(proto, eph) & edit.rule.services
+            if not back.issubset(new.services) or (_ips([remote]) - peers):
+                return (f"the narrowed rule would no longer admit the replies from {remote} "
+                        f"({services_text(back)})")
+        return ""
 
     def propose(self, ev: RuleEvidence) -> Rule | None:
         """The narrowed rule built from the observed (not forbidden) space."""

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pathwarden.flows.record import ACCEPT, REJECT, FlowRecord, ParseReport
+from pathwarden.flows.record import ACCEPT, REJECT, FlowRecord, ParseReport, checked
 
 DISPOSITIONS = {"ALLOWED": ACCEPT, "DENIED": REJECT}
 DIRECTIONS = {"INGRESS": "ingress", "EGRESS": "egress"}
@@ -43,6 +43,10 @@ def _int(value: Any) -> int | None:
     return int(value)
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def _vm(d: Any) -> str:
     if not isinstance(d, Mapping):
         return ""
@@ -63,7 +67,7 @@ def _entry(entry: Mapping[str, Any], source: str) -> FlowRecord:
         return FlowRecord(
             time=parse_time(str(entry.get("timestamp") or entry["receiveTimestamp"])),
             action=DISPOSITIONS.get(disposition), bytes=None, packets=None,
-            reporter=_vm(payload.get("instance")), rule=details.get("reference"),
+            reporter=_vm(payload.get("instance")), rule=_text(details.get("reference")),
             direction=DIRECTIONS.get(str(details.get("direction", "")).upper()),
             **common,  # type: ignore[arg-type]
         )
@@ -85,8 +89,8 @@ def _entry(entry: Mapping[str, Any], source: str) -> FlowRecord:
 def parse_gcp(entries: Iterator[tuple[int, Any]], report: ParseReport) -> Iterator[FlowRecord]:
     for no, entry in entries:
         try:
-            rec = _entry(entry, report.file)
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            rec = checked(_entry(entry, report.file))
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
             report.bad(f"entry {no}", f"not a flow or firewall log entry ({type(e).__name__}: "
                                       f"{e})")
             continue
@@ -95,5 +99,6 @@ def parse_gcp(entries: Iterator[tuple[int, Any]], report: ParseReport) -> Iterat
 
 
 def gcp_format(first: Any) -> str:
-    payload = first.get("jsonPayload", {}) if isinstance(first, dict) else {}
-    return "gcp-firewall" if "disposition" in payload else "gcp-vpc-flows"
+    payload = first.get("jsonPayload") if isinstance(first, dict) else None
+    return "gcp-firewall" if isinstance(payload, dict) and "disposition" in payload \
+        else "gcp-vpc-flows"

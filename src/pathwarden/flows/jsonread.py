@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ def read_text(path: Path) -> str:
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as e:
+        except (OSError, EOFError, zlib.error) as e:
             raise FlowLogError(str(path), f"broken gzip: {e}") from e
     return raw.decode("utf-8", errors="replace")
 
@@ -66,12 +67,19 @@ def strip_trailing_commas(text: str) -> str:
     return "".join(out)
 
 
+TOO_DEEP = "JSON nested too deeply (more levels than Python's parser allows)"
+
+
 def load_lenient(text: str, report: ParseReport) -> Any:
     try:
         return json.loads(text)
+    except RecursionError:
+        raise FlowLogError(report.file, TOO_DEEP) from None
     except json.JSONDecodeError as first:
         try:
             doc = json.loads(strip_trailing_commas(text))
+        except RecursionError:
+            raise FlowLogError(report.file, TOO_DEEP) from None
         except json.JSONDecodeError:
             raise FlowLogError(
                 report.file, f"not JSON (line {first.lineno}, column {first.colno}: {first.msg})"
@@ -95,6 +103,11 @@ def json_lines(text: str, report: ParseReport) -> Iterator[tuple[int, Any]]:
             report.comments += 1
             continue
         try:
-            yield no, json.loads(s)
+            entry = json.loads(s)
         except json.JSONDecodeError as e:
             report.bad(f"line {no}", f"not JSON ({e.msg})")
+            continue
+        except RecursionError:
+            report.bad(f"line {no}", TOO_DEEP)
+            continue
+        yield no, entry

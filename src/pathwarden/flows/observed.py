@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathwarden.flows.record import ACCEPT, REJECT
 from pathwarden.flows.store import FlowStore
 from pathwarden.model import ServiceSet
-from pathwarden.model.services import PORTED, protocol_name
+from pathwarden.model.services import ICMP, ICMPV6, PORTED, TCP, UDP, protocol_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,23 @@ def flow_services(proto: int, port: int) -> ServiceSet:
     fields), so an ICMP or portless flow stands for its whole protocol."""
     if proto in PORTED and 0 <= port <= 65535:
         return ServiceSet.ports(proto, port, port)
+    if 0 <= proto <= 255:
+        return ServiceSet.protocol(proto)
+    return ServiceSet()
+
+
+ECHO_REPLY = {ICMP: 0, ICMPV6: 129}  # the reply an echo request gets (ICMP type)
+
+
+def return_services(proto: int, ephemeral: tuple[int, int]) -> ServiceSet:
+    """What the replies of one logged flow use on a stateless filter (an AWS network ACL
+    checks them as traffic of their own, vpc-network-acls.md "Ephemeral ports"): TCP and UDP
+    replies go to the client's ephemeral port, which the logs do not attribute, so the whole
+    ``ephemeral`` range; ICMP the echo reply; any other protocol the whole protocol."""
+    if proto in (TCP, UDP):
+        return ServiceSet.ports(proto, *ephemeral)
+    if proto in ECHO_REPLY:
+        return ServiceSet.icmp(proto, ECHO_REPLY[proto])
     if 0 <= proto <= 255:
         return ServiceSet.protocol(proto)
     return ServiceSet()

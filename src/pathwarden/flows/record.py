@@ -97,6 +97,24 @@ class FlowRecord:
         )
 
 
+_RANGES = (("sport", 0, 65535), ("dport", 0, 65535), ("proto", 0, 255),
+           ("bytes", 0, 2**63 - 1), ("packets", 0, 2**63 - 1))
+
+
+def checked(rec: FlowRecord) -> FlowRecord:
+    """``rec`` if the table can hold it; a ValueError naming the field otherwise (a port out
+    of 0-65535, a protocol out of 0-255, a negative count, a control character in a text)."""
+    for name, lo, hi in _RANGES:
+        value = getattr(rec, name)
+        if value is not None and not lo <= value <= hi:
+            raise ValueError(f"{name} {value} is out of range {lo}-{hi}")
+    for name in ("src", "dst", "reporter", "direction", "rule"):
+        value = getattr(rec, name)
+        if value is not None and any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError(f"{name} holds a control character")
+    return rec
+
+
 @dataclass
 class ParseReport:
     """What one file gave: records kept, and what was skipped and why (never fatal).

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,14 @@ from pathwarden.errors import MissingExtraError
 from pathwarden.flows import aws
 from pathwarden.flows.azure import azure_format, is_azure, parse_azure
 from pathwarden.flows.gcp import gcp_format, parse_gcp
+from pathwarden.flows.ingest import IngestResult, Skipped, check_text, sha256_of, walk
 from pathwarden.flows.jsonread import json_lines, load_lenient, read_text
 from pathwarden.flows.queries import render
 from pathwarden.flows.record import COLUMN_NAMES, COLUMNS, FlowLogError, FlowRecord, ParseReport
 
-SKIP_SUFFIXES = (".md", ".py", ".txt.sha256")
 REJECTS = "aws_rejects"
+PARQUET, JSON, AWS_TEXT = "parquet", "json", "aws-text"
+INGEST_COLUMNS = "file, format, records, report, ingested_at, sha256"
 
 
 def _duckdb() -> Any:
@@ -35,20 +37,6 @@ def _duckdb() -> Any:
     except ImportError as e:
         raise MissingExtraError("duckdb", "flows") from e
     return duckdb
-
-
-def _files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and not child.name.startswith(".") and not \
-                        child.name.endswith(SKIP_SUFFIXES):
-                    yield child
-        elif path.is_file():
-            yield path
-        else:
-            raise FlowLogError(str(path), "no such file or directory")
 
 
 class FlowStore:
@@ -69,8 +57,10 @@ class FlowStore:
             self.con.execute(f"CREATE TABLE IF NOT EXISTS flows ({cols})")
             self.con.execute(
                 "CREATE TABLE IF NOT EXISTS ingests (file VARCHAR, format VARCHAR, "
-                "records BIGINT, report VARCHAR, ingested_at TIMESTAMP)"
+                "records BIGINT, report VARCHAR, ingested_at TIMESTAMP, sha256 VARCHAR)"
             )
+            # stores written before ingests were idempotent have no sha256 column yet
+            self.con.execute("ALTER TABLE ingests ADD COLUMN IF NOT EXISTS sha256 VARCHAR")
 
     # -- reading ---------------------------------------------------------------------------
     def sql(self, text: str) -> list[tuple[Any, ...]]:
@@ -99,27 +89,109 @@ class FlowStore:
         self.close()
 
     # -- loading ---------------------------------------------------------------------------
-    def ingest(self, paths: Sequence[str | Path]) -> list[ParseReport]:
-        """Load every flow-log file under ``paths``; one report per file, never fatal for
-        bad lines (a file that is not a flow log at all is an error)."""
-        reports = []
-        for path in _files(paths):
-            report = self.ingest_file(path)
+    def ingest(self, paths: Sequence[str | Path], *, force: bool = False) -> list[ParseReport]:
+        """Load every flow-log file under ``paths``; one report per file loaded. Bad lines are
+        counted, never fatal; a file that is no flow log at all is an error, raised (the first
+        one) after every other file was loaded. See :meth:`ingest_all`."""
+        result = self.ingest_all(paths, force=force)
+        if result.errors:
+            raise result.errors[0]
+        return result.reports
+
+    def ingest_all(self, paths: Sequence[str | Path], *, force: bool = False) -> IngestResult:
+        """Load every file under ``paths``, each in its own transaction: a file whose content
+        (sha256) is stored already is skipped, unless ``force`` replaces its records; a file
+        that fails is reported in ``errors`` and leaves nothing behind."""
+        result = IngestResult()
+        for item in walk(paths):
+            if isinstance(item, FlowLogError):
+                result.errors.append(item)
+                continue
+            try:
+                self._ingest_one(item, force, result)
+            except FlowLogError as e:
+                result.errors.append(e)
+        return result
+
+    def _ingest_one(self, path: Path, force: bool, result: IngestResult) -> None:
+        digest = sha256_of(path)
+        earlier = [(str(f), at) for f, at in self.con.execute(
+            "SELECT file, ingested_at FROM ingests WHERE sha256 = ? ORDER BY ingested_at",
+            [digest]).fetchall()]
+        if earlier and not force:
+            result.skipped.append(Skipped(str(path), digest, earlier[0][0], earlier[0][1]))
+            return
+        kind = self._kind(path)
+        try:
+            report, replaced = self._load(kind, path, path, digest, earlier)
+        except self._error as e:
+            if kind != AWS_TEXT:
+                raise FlowLogError(str(path), f"cannot be read as a flow log: {_reason(e)}") from e
+            # DuckDB's CSV state machine gives up on some text (mixed line endings): read the
+            # lines in Python, one blank between fields, and give that to the same reader
+            with tempfile.TemporaryDirectory(prefix="pathwarden-flows-") as tmp:
+                copy = Path(tmp) / "normalised.log"
+                lines = (" ".join(line.split()) for line in read_text(path).splitlines())
+                copy.write_text("\n".join(lines) + "\n", encoding="utf-8")
+                try:
+                    report, replaced = self._load(kind, path, copy, digest, earlier)
+                except self._error as e2:
+                    raise FlowLogError(str(path), f"cannot be read as a flow log: "
+                                                  f"{_reason(e2)}") from e2
+        result.reports.append(report)
+        result.replaced += replaced
+
+    def _kind(self, path: Path) -> str:
+        if aws.is_parquet(path):
+            return PARQUET
+        check_text(path)
+        head = aws.first_line(path)
+        return JSON if head.startswith(("{", "[", "#")) else AWS_TEXT
+
+    def _load(self, kind: str, path: Path, read: Path, digest: str,
+              earlier: list[tuple[str, Any]]) -> tuple[ParseReport, int]:
+        """One file in one transaction: forget the records of its earlier ingests (``force``),
+        read ``read`` (``path`` or a normalised copy of it), record the ingest."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            replaced = 0
+            if earlier:
+                files = [f for f, _ in earlier]
+                marks = ", ".join("?" for _ in files)
+                replaced = int(self.con.execute(
+                    f"DELETE FROM flows WHERE source IN ({marks})", files).fetchall()[0][0])
+                self.con.execute("DELETE FROM ingests WHERE sha256 = ?", [digest])
+            if kind == PARQUET:
+                report = self._aws_parquet(path)
+            elif kind == JSON:
+                report = self._json(path)
+            else:
+                report = self._aws_text(path, read)
+            if report.records == 0 and report.malformed and not (report.nodata
+                                                                 or report.skipdata):
+                raise FlowLogError(str(path), "no flow-log records: " + "; ".join(report.examples))
             self.con.execute(
-                "INSERT INTO ingests VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO ingests ({INGEST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
                 [report.file, report.format, report.records, json.dumps(report.to_json()),
-                 datetime.now()],
+                 datetime.now(), digest],
             )
-            reports.append(report)
-        return reports
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+        return report, replaced
 
     def ingest_file(self, path: Path) -> ParseReport:
-        if aws.is_parquet(path):
-            return self._aws_parquet(path)
-        head = aws.first_line(path)
-        if head.startswith(("{", "[", "#")):
-            return self._json(path)
-        return self._aws_text(path)
+        """Read one file into the table (no bookkeeping, no transaction of its own)."""
+        kind = self._kind(path)
+        try:
+            if kind == PARQUET:
+                return self._aws_parquet(path)
+            if kind == JSON:
+                return self._json(path)
+            return self._aws_text(path, path)
+        except self._error as e:
+            raise FlowLogError(str(path), f"cannot be read as a flow log: {_reason(e)}") from e
 
     def _json(self, path: Path) -> ParseReport:
         text = read_text(path)
@@ -134,8 +206,6 @@ class FlowStore:
         if entries:
             report.format = gcp_format(entries[0][1])
         self.insert_records(parse_gcp(iter(entries), report))
-        if report.records == 0 and report.malformed:
-            raise FlowLogError(str(path), "no flow-log records: " + "; ".join(report.examples))
         return report
 
     def insert_records(self, records: Iterable[FlowRecord]) -> int:
@@ -172,11 +242,11 @@ class FlowStore:
         self.con.execute(f"INSERT INTO flows SELECT {names} FROM stage WHERE log_status = 'OK'")
         self.con.execute("DROP TABLE stage")
 
-    def _aws_text(self, path: Path) -> ParseReport:
+    def _aws_text(self, path: Path, read: Path) -> ParseReport:
         columns, header = aws.text_layout(path)
         report = ParseReport(str(path), "aws-text-custom" if header else "aws-text-v2")
         self._drop_rejects()
-        call = aws.read_csv_call(path, columns, header, REJECTS)
+        call = aws.read_csv_call(read, columns, header, REJECTS)
         self._stage(aws.normalise_select(columns, call, str(path)), report)
         bad = self.sql(f"SELECT line, MIN(error_message), MIN(csv_line) FROM {REJECTS} "
                        "GROUP BY line ORDER BY line")
@@ -225,3 +295,9 @@ class FlowStore:
         relation = f"(SELECT {renamed} FROM {src}) p"
         self._stage(aws.normalise_select(columns, relation, str(path)), report)
         return report
+
+
+def _reason(e: Exception) -> str:
+    """The first line of a DuckDB error (the rest is a dump of the reader's options)."""
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

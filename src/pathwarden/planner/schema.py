@@ -117,6 +117,10 @@ def load_changeset(path: str | Path) -> dict[str, Any]:
         raise ChangeSetError(f"{path}: cannot read the ChangeSet: {e.strerror or e}") from e
     except json.JSONDecodeError as e:
         raise ChangeSetError(f"{path}:{e.lineno}:{e.colno}: not JSON: {e.msg}") from e
+    except RecursionError:
+        raise ChangeSetError(f"{path}: not usable JSON: nested too deeply") from None
+    except UnicodeDecodeError as e:
+        raise ChangeSetError(f"{path}: not JSON: not UTF-8 text ({e.reason})") from None
     doc = validate(raw, str(path))
     if document_sha256(doc) != doc["sha256"]:
         raise ChangeSetError(

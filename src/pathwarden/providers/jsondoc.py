@@ -247,6 +247,8 @@ def read_json(path: Path, label: str) -> object:
         raw = raw[3:]
     try:
         return json.loads(raw)
+    except RecursionError:
+        raise SnapshotError(label, "not usable JSON: nested too deeply") from None
     except json.JSONDecodeError as e:
         raise SnapshotError(
             label, f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"

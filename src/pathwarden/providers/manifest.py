@@ -23,18 +23,21 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema
 
 from pathwarden.errors import PathwardenError, SnapshotError
 from pathwarden.model import Notice
 from pathwarden.providers.jsondoc import read_json
+from pathwarden.textsafe import redact
+
+T = TypeVar("T")
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = 1
@@ -76,6 +79,13 @@ class Manifest:
     calls: tuple[CallRecord, ...]
     options: Mapping[str, str] = field(default_factory=dict)
     tool: str = "pathwarden"
+
+    def __post_init__(self) -> None:
+        # an endpoint given as http://user:secret@host shows up in the options and in the
+        # SDK's error messages: none of it is kept (manifest.json, notices, messages)
+        object.__setattr__(self, "options", {k: redact(v) for k, v in self.options.items()})
+        object.__setattr__(self, "calls", tuple(
+            replace(c, error=redact(c.error), target=redact(c.target)) for c in self.calls))
 
     @property
     def partial(self) -> bool:
@@ -252,13 +262,40 @@ class CallLog:
 
 
 class IncompleteDiscoveryError(PathwardenError):
-    """Discovery finished but some calls failed: the snapshot was written and marked partial."""
+    """Discovery finished but some calls failed: the snapshot was written and marked partial.
+    ``out_dir`` is None for a live discovery into a temporary folder (gone by the time the
+    message is read, so not named)."""
 
-    def __init__(self, manifest: Manifest, out_dir: Path) -> None:
+    def __init__(self, manifest: Manifest, out_dir: Path | None) -> None:
         self.manifest = manifest
         self.out_dir = out_dir
         failed = len(manifest.failures())
+        where = (f"discovery incomplete, snapshot {out_dir} is marked partial" if out_dir
+                 else f"live {manifest.cloud} discovery incomplete")
         super().__init__(
-            f"discovery incomplete, snapshot {out_dir} is marked partial: {failed} of "
-            f"{len(manifest.calls)} calls failed: {manifest.failure_line()}"
+            f"{where}: {failed} of {len(manifest.calls)} calls failed: "
+            f"{manifest.failure_line()}"
         )
+
+
+def load_discovered(manifest: Manifest, folder: Path, load: Callable[[], T],
+                    kept: bool) -> T:
+    """``load()`` the snapshot a live discovery wrote into ``folder``.
+
+    When the discovery failed and left nothing to load, the error is the discovery's (the
+    failed calls and why), not the loader's list of the files it expected. ``kept`` says
+    whether ``folder`` outlives the command (``--keep-snapshot``); a temporary folder is never
+    named in an error, the live source is.
+    """
+    shown = folder if kept else None
+    if manifest.partial and not any(c.file for c in manifest.calls):
+        raise IncompleteDiscoveryError(manifest, shown)
+    try:
+        return load()
+    except SnapshotError as e:
+        if manifest.partial:
+            raise IncompleteDiscoveryError(manifest, shown) from e
+        if kept:
+            raise
+        label = f"live:{manifest.cloud}"
+        raise SnapshotError(e.file.replace(str(folder), label), e.message, e.keypath) from e

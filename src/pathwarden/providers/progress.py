@@ -1,21 +1,32 @@
 """Discovery progress on stderr (cloud-neutral): a rich progress bar when stderr is a
-terminal, nothing otherwise (cron, CI, pipes stay quiet). Safe to call from worker threads."""
+terminal, nothing otherwise (cron, CI, pipes stay quiet). Safe to call from worker threads.
+
+:meth:`Progress.note` is different: a line that must be seen either way (a retry that makes
+the run wait). It goes above the bar on a terminal, and to stderr as a plain line otherwise.
+"""
 
 from __future__ import annotations
 
 import sys
 from typing import Any, Protocol
 
+from pathwarden.textsafe import terminal_safe
+
 
 class Progress(Protocol):
     def add_total(self, units: int) -> None: ...
     def advance(self, label: str, units: int = 1) -> None: ...
+    def note(self, text: str) -> None: ...
     def close(self) -> None: ...
 
 
 class NullProgress:
     def add_total(self, units: int) -> None:
         pass
+
+    def note(self, text: str) -> None:
+        sys.stderr.write(f"pathwarden: {terminal_safe(text)}\n")
+        sys.stderr.flush()
 
     def advance(self, label: str, units: int = 1) -> None:
         pass
@@ -55,6 +66,10 @@ class RichProgress:
 
     def advance(self, label: str, units: int = 1) -> None:
         self._bar.update(self._task, advance=units, label=label)
+
+    def note(self, text: str) -> None:
+        self._bar.console.print(f"pathwarden: {terminal_safe(text)}", markup=False,
+                                highlight=False)
 
     def close(self) -> None:
         self._bar.stop()

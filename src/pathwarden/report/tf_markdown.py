@@ -32,7 +32,7 @@ def _details(d: Delta) -> list[str]:
     f = d.finding
     summary = (
         f"{_icon(d)} <code>{_html(f.path)}</code> {d.status.value} {f.kind.value}: "
-        f"{_html(f.message)}"
+        f"{_html(d.message)}"
     )
     lines = ["<details>", f"<summary>{summary}</summary>", ""]
     lines.append(f"- **Path:** {_cell(f.src)} → {_cell(f.dst)} ({f.stage.value} stage)")
@@ -40,7 +40,7 @@ def _details(d: Delta) -> list[str]:
         lines.append(f"- **Opened by this plan:** {_code(d.added.describe())}")
     if d.removed:
         lines.append(f"- **Closed by this plan:** {_code(d.removed.describe())}")
-    lines.append(f"- **Open after the plan:** {_code(f.open.describe())}")
+    lines.append(f"- **Open after the plan:** {_code(d.open_after.describe())}")
     if f.why:
         lines.append(f"- **Why:** {_cell(f.why)}")
     if f.owner:

@@ -40,8 +40,8 @@ def _result(d: Delta, index: int, fallback: str) -> dict[str, Any]:
         )
     if not locations:
         locations.append({"physicalLocation": {"artifactLocation": {"uri": _uri(fallback)}}})
-    what = d.added.describe() if d.added else f.open.describe()
-    text = f"{d.status.value} {f.kind.value}: {f.src} -> {f.dst}: {f.message}"
+    what = d.added.describe() if d.added else d.open_after.describe()
+    text = f"{d.status.value} {f.kind.value}: {f.src} -> {f.dst}: {d.message}"
     if d.status in (Status.NEW, Status.WORSE):
         text += f" (this plan opens {what})"
     if d.resources:
@@ -61,7 +61,8 @@ def _result(d: Delta, index: int, fallback: str) -> dict[str, Any]:
             "stage": f.stage.value,
             "added": d.added.to_contract(),
             "removed": d.removed.to_contract(),
-            "open": f.open.to_contract(),
+            "open": d.open_after.to_contract(),
+            "open_before": d.open_before.to_contract(),
             "resources": list(d.resources),
         },
     }

@@ -24,12 +24,13 @@ def render_review_text(r: Review) -> str:
             lines.append("")
             lines.append(
                 f"[{f.stage.value}] {status.value.upper()} {f.kind.value} {f.path}: "
-                f"{f.src} -> {f.dst}: {f.message}"
+                f"{f.src} -> {f.dst}: {d.message}"
             )
             if d.added:
                 lines.append(f"  opened by the plan: {d.added.describe()}")
             if d.removed:
                 lines.append(f"  closed by the plan: {d.removed.describe()}")
+            lines.append(f"  open after the plan: {d.open_after.describe()}")
             locs = {loc.address: loc for loc in d.locations}
             for a in d.resources:
                 lines.append(f"  resource {a}" + (f" at {locs[a]}" if a in locs else ""))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pathwarden.store.archive import canonical_json
+from pathwarden.textsafe import redact, redact_all
 
 GENESIS = "0" * 64
 
@@ -72,6 +73,7 @@ def row_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, subject
 def append(conn: sqlite3.Connection, at: str, actor: str, action: str, subject: str,
            detail: dict[str, Any]) -> AuditRow:
     """Append one row; the caller holds the write transaction (``BEGIN IMMEDIATE``)."""
+    subject, detail = redact(subject), redact_all(detail)  # no URL credentials in the log
     last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     prev = str(last[1]) if last else GENESIS
     seq = int(last[0]) + 1 if last else 1

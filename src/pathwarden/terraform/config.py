@@ -52,7 +52,7 @@ class References:
 
     def _index(self, path: str, module: dict[str, Any]) -> None:
         self.modules[path] = module
-        for r in module.get("resources") or ():
+        for r in _list(module.get("resources")):
             if isinstance(r, dict) and isinstance(r.get("address"), str):
                 exprs = r.get("expressions")
                 key = f"{path}.{r['address']}" if path else r["address"]
@@ -96,7 +96,7 @@ class References:
             constants.append(expr["constant_value"])
             return refs, constants
         seen: set[str] = set()
-        for text in expr.get("references") or ():
+        for text in _list(expr.get("references")):
             if not isinstance(text, str):
                 continue
             parts = split_address(text)
@@ -131,8 +131,7 @@ class References:
             var = self.variables.get(name)
             if isinstance(var, dict) and "value" in var:
                 return [], [var["value"]]
-            root = self.modules.get("")
-            decl = (root or {}).get("variables", {}).get(name) if root else None
+            decl = _dict(_dict(self.modules.get("")).get("variables")).get(name)
             if isinstance(decl, dict) and "default" in decl:
                 return [], [decl["default"]]
             return [], []
@@ -140,10 +139,21 @@ class References:
         if call is None:
             return [], []
         parent = ".".join(split_address(module)[:-2])
-        expr = (call.get("expressions") or {}).get(name)
+        expr = _dict(call.get("expressions")).get(name)
         if expr is None:
-            decl = (call.get("module") or {}).get("variables", {}).get(name)
+            decl = _dict(_dict(call.get("module")).get("variables")).get(name)
             if isinstance(decl, dict) and "default" in decl:
                 return [], [decl["default"]]
             return [], []
         return self._resolve(parent, expr, depth + 1)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is an object, else ``{}``: the configuration is read leniently (it
+    only refines what "known after apply" stands for; a value of the wrong shape resolves
+    nothing)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

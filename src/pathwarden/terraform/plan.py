@@ -10,6 +10,7 @@ expressions, with ``references`` for values known only after apply); a state has
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,19 @@ EXPECTED_STATE = (
     "(an object with format_version and values.root_module)"
 )
 _INDEX = re.compile(r"\[[^\]]*\]")
+# The action lists Terraform writes (internals/json-format, "Change Representation"), plus
+# ["create", "forget"]: a replacement whose old object is kept (lifecycle destroy = false).
+ACTION_LISTS = (
+    ("no-op",),
+    ("create",),
+    ("read",),
+    ("update",),
+    ("delete", "create"),
+    ("create", "delete"),
+    ("delete",),
+    ("forget",),
+    ("create", "forget"),
+)
 
 
 def config_address(address: str) -> str:
@@ -85,7 +99,8 @@ class Change:
 
     @property
     def is_noop(self) -> bool:
-        return self.actions in (("no-op",), ("read",))
+        """Nothing changes in the cloud (``forget`` only drops the object from the state)."""
+        return self.actions in (("no-op",), ("read",), ("forget",))
 
     @property
     def action(self) -> str:
@@ -182,6 +197,13 @@ def _change(item: object, file: str, where: str) -> Change | None:
     if not actions or not all(isinstance(a, str) for a in actions):
         raise SnapshotError(
             file, "expected a non-empty list of action names", f"{where}.change.actions"
+        )
+    if tuple(actions) not in ACTION_LISTS:
+        raise SnapshotError(
+            file,
+            f"{address}: unknown or contradictory actions {json.dumps(actions)}; expected one "
+            "of " + ", ".join(json.dumps(list(a)) for a in ACTION_LISTS),
+            f"{where}.change.actions",
         )
     sides: list[Resource | None] = []
     for key in ("before", "after"):

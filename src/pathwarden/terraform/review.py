@@ -53,13 +53,37 @@ class Delta:
     removed: ServiceSet  # what the plan takes away from it
     resources: tuple[str, ...]  # Terraform addresses of changed resources behind it
     locations: tuple[Location, ...] = ()
+    before: Finding | None = None  # the same finding before the plan (None when new)
 
     @property
     def fails(self) -> bool:
         return self.status in (Status.NEW, Status.WORSE) and self.finding.stage is Stage.ENFORCE
 
+    @property
+    def open_before(self) -> ServiceSet:
+        return self.before.open if self.before is not None else NO_SERVICES
+
+    @property
+    def open_after(self) -> ServiceSet:
+        """What of this finding is open after the plan. A repaired finding is gone: nothing
+        is open of it, except for ``blocked``, whose ``open`` is the approved ports that are
+        open, which after the repair are all of them."""
+        f = self.finding
+        if self.status is not Status.REPAIRED:
+            return f.open
+        if f.kind is Kind.BLOCKED:
+            return f.ports if f.ports is not None else f.open | (f.closed or NO_SERVICES)
+        return NO_SERVICES
+
+    @property
+    def message(self) -> str:
+        """The finding's message; for a repaired finding, said to be the state before."""
+        if self.status is Status.REPAIRED:
+            return f"closed by this plan; before it: {self.finding.message}"
+        return self.finding.message
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc = {
             "status": self.status.value,
             **self.finding.to_json(),
             "added": self.added.to_contract(),
@@ -67,6 +91,12 @@ class Delta:
             "resources": list(self.resources),
             "locations": [loc.to_json() for loc in self.locations],
         }
+        doc["message"] = self.message
+        doc["open"] = self.open_after.to_contract()
+        doc["open_before"] = self.open_before.to_contract()
+        if self.status is Status.REPAIRED and "closed" in doc:
+            doc["closed"] = []
+        return doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,12 +216,13 @@ def classify(
         else:
             status = Status.EXISTING
         rules = f.rules if status is not Status.EXISTING else ()
-        out.append(_delta(status, f, added, removed, rules, ov, changed, locations))
+        out.append(_delta(status, f, prev, added, removed, rules, ov, changed, locations))
     for key, f in old.items():
         if key not in new:
             out.append(
                 _delta(
-                    Status.REPAIRED, f, NO_SERVICES, _measure(f), f.rules, ov, changed, locations
+                    Status.REPAIRED, f, f, NO_SERVICES, _measure(f), f.rules, ov, changed,
+                    locations,
                 )
             )
     order = list(Status)
@@ -202,6 +233,7 @@ def classify(
 def _delta(
     status: Status,
     f: Finding,
+    prev: Finding | None,
     added: ServiceSet,
     removed: ServiceSet,
     rules: tuple[str, ...],
@@ -221,7 +253,7 @@ def _delta(
     locs: tuple[Location, ...] = ()
     if locations is not None:
         locs = tuple(loc for a in mine if (loc := locations.find(a)) is not None)
-    return Delta(status, f, added, removed, tuple(mine), locs)
+    return Delta(status, f, added, removed, tuple(mine), locs, prev)
 
 
 def _path_rows(policy: Policy, engines: tuple[Engine, Engine], ov: Overlay) -> list[PathChange]:

@@ -31,6 +31,7 @@ from pathwarden import __version__
 from pathwarden.errors import InputError
 from pathwarden.providers.aws import calls
 from pathwarden.providers.aws.calls import ApiCall
+from pathwarden.providers.aws.retries import RetryNotices
 from pathwarden.providers.aws.session import (
     AccountSession,
     SessionFactory,
@@ -94,9 +95,11 @@ def discover_aws(
     bar = make_progress(progress, "discover aws")
     run = _Run(staging, factory, region_list, CallLog(), bar)
     try:
-        base = AccountSession("", base_session(factory, profile), config, endpoint_url)
-        targets = (account_list or (role_account(role_arn),)) if role_arn else ("",)
-        run.execute(base, targets, role_arn, max_workers)
+        with RetryNotices(bar.note, max_attempts) as notices:
+            base = AccountSession("", base_session(factory, profile), config, endpoint_url,
+                                  notices)
+            targets = (account_list or (role_account(role_arn),)) if role_arn else ("",)
+            run.execute(base, targets, role_arn, max_workers)
     except BaseException:
         bar.close()
         shutil.rmtree(staging, ignore_errors=True)
@@ -157,7 +160,8 @@ class _Run:
                 self._failed(target, "", calls.ASSUME_ROLE, f"{arn}: {error_text(e)}")
                 return None
             self._ok(target, "", calls.ASSUME_ROLE, requests=1, target=arn)
-            account = AccountSession(target, session, base.config, base.endpoint_url)
+            account = AccountSession(target, session, base.config, base.endpoint_url,
+                                     base.notices)
         else:
             try:
                 target = caller_account(base)

@@ -20,6 +20,7 @@ from typing import Any, cast
 from pathwarden import __version__
 from pathwarden.errors import InputError
 from pathwarden.providers.aws import calls
+from pathwarden.providers.aws.retries import RetryNotices
 from pathwarden.providers.load import AWS_ACCOUNT
 from pathwarden.providers.sdk import require
 
@@ -58,6 +59,7 @@ class AccountSession:
     session: Any
     config: Any
     endpoint_url: str | None
+    notices: RetryNotices | None = None  # says every retry botocore waits for
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client(self, service: str, region: str) -> Any:
@@ -65,7 +67,10 @@ class AccountSession:
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
         with self._lock:
-            return self.session.client(service, **kwargs)
+            client = self.session.client(service, **kwargs)
+        if self.notices is not None:
+            self.notices.watch(client)
+        return client
 
     def home_region(self) -> str:
         return cast(str, self.session.region_name or DEFAULT_REGION)

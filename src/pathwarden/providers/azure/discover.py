@@ -33,6 +33,7 @@ from pathwarden.providers.azure.load import (
     SUBSCRIPTION_FOLDER,
     VNETS,
 )
+from pathwarden.providers.azure.notices import quiet_identity, said_retry_policy
 from pathwarden.providers.azure.shapes import segment
 from pathwarden.providers.manifest import (
     CallLog,
@@ -57,6 +58,8 @@ ADMIN_ACTION = (
     "Microsoft.Network/virtualNetworks/listNetworkManagerEffectiveSecurityAdminRules/action"
 )
 PERMISSIONS = (*(c[1] for c in LIST_CALLS), ADMIN_ACTION)
+NO_CREDENTIAL = (" (sign in with `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and "
+                 "AZURE_CLIENT_SECRET)")
 
 
 def discover_azure(
@@ -85,15 +88,19 @@ def discover_azure(
     kwargs: dict[str, Any] = dict(client_kwargs or {})
     if base_url:
         kwargs["base_url"] = base_url
-    client = network.NetworkManagementClient(credential, subscription, **kwargs)
-    call_kwargs = {"enforce_https": False} if (base_url or "").startswith("http://") else {}
     out = Path(out_dir)
     staging = staging_folder(out, overwrite)
     started = now()
     bar = make_progress(progress, "discover azure")
+    if "retry_policy" not in kwargs:  # the SDK's retries, saying each wait
+        retry = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith("retry_")}
+        kwargs["retry_policy"] = said_retry_policy(bar.note, **retry)
+    client = network.NetworkManagementClient(credential, subscription, **kwargs)
+    call_kwargs = {"enforce_https": False} if (base_url or "").startswith("http://") else {}
     run = _Run(client, subscription, resource_group, staging / subscription, bar, call_kwargs)
     try:
-        run.execute(admin_rules)
+        with quiet_identity():
+            run.execute(admin_rules)
     except BaseException:
         bar.close()
         shutil.rmtree(staging, ignore_errors=True)
@@ -120,6 +127,7 @@ class _Run:
     call_kwargs: dict[str, Any]
     log: CallLog = field(default_factory=CallLog)
     vnets: list[dict[str, Any]] = field(default_factory=list)
+    down: str = ""  # why the remaining calls are not attempted (no credential)
 
     def execute(self, admin_rules: bool) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -166,11 +174,21 @@ class _Run:
         target: str = "",
     ) -> list[dict[str, Any]] | None:
         errors = require("azure.core.exceptions")
+        if self.down:
+            self.log.add(CallRecord(self.subscription, "", action, CallStatus.SKIPPED,
+                                    error=self.down, target=target))
+            self.bar.advance(f"{rel}: skipped")
+            return None
         try:
             items, requests = fetch()
         except (errors.AzureError, OSError) as e:
+            text = _error_text(e)
+            if isinstance(e, errors.ClientAuthenticationError):
+                # every later call would fail the same way, after the same credential chain
+                text += NO_CREDENTIAL
+                self.down = f"not attempted: no credential ({action} failed)"
             self.log.add(CallRecord(self.subscription, "", action, CallStatus.FAILED,
-                                    error=_error_text(e), target=target))
+                                    error=text, target=target))
             self.bar.advance(f"{rel}: failed")
             return None
         path = self.folder / rel

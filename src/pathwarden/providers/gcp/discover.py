@@ -66,15 +66,24 @@ PERMISSIONS = {
 }
 
 
-def default_retry(initial: float = 1.0, maximum: float = 30.0, deadline: float = 300.0) -> Any:
-    """google-api-core ``Retry`` on throttling and transient server errors."""
+def default_retry(initial: float = 1.0, maximum: float = 30.0, deadline: float = 300.0,
+                  say: Callable[[str], None] | None = None) -> Any:
+    """google-api-core ``Retry`` on throttling and transient server errors; with ``say``, each
+    retryable error is said in one line before the wait (google-api-core's ``on_error``)."""
     core = require("google.api_core.retry")
     exc = require("google.api_core.exceptions")
+
+    def on_error(e: Exception) -> None:
+        if say is not None:
+            first = (str(e).strip().splitlines() or [""])[0][:200]
+            say(f"retrying a Compute API call after {type(e).__name__}: {first} "
+                f"(waiting up to {maximum:g} s between attempts, {deadline:g} s in all)")
+
     return core.Retry(
         predicate=core.if_exception_type(exc.TooManyRequests, exc.InternalServerError,
                                          exc.BadGateway, exc.ServiceUnavailable,
                                          exc.GatewayTimeout),
-        initial=initial, maximum=maximum, multiplier=2.0, timeout=deadline,
+        initial=initial, maximum=maximum, multiplier=2.0, timeout=deadline, on_error=on_error,
     )
 
 
@@ -88,6 +97,7 @@ def discover_gcp(
     effective: bool = True,
     progress: bool = True,
     overwrite: bool = False,
+    retry_deadline: float = 300.0,
 ) -> Manifest:
     """Discover one project into ``out_dir`` (``<out>/<project>/...`` + ``manifest.json``).
 
@@ -109,7 +119,8 @@ def discover_gcp(
     started = now()
     bar = make_progress(progress, "discover gcp")
     run = _Run(compute, kwargs, project, staging / project, bar,
-               retry if retry is not None else default_retry())
+               retry if retry is not None else default_retry(deadline=retry_deadline,
+                                                             say=bar.note))
     try:
         run.execute(effective)
     except BaseException:
