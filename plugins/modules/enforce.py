@@ -17,8 +17,8 @@ description:
     checked, and with C(--diff) every changed resource is shown rule by rule, before and after,
     exactly as the ChangeSet says.
   - A real run needs O(change_id) and an O(approval) file whose C(changeset_sha256) is the
-    ChangeSet's sha256. Apply refuses on precondition drift or a partial estate, verifies by
-    re-reading, rolls back on any failure, and audits every step.
+    ChangeSet's C(content_sha256). Apply refuses on precondition drift or a partial estate,
+    verifies by re-reading, rolls back on any failure, and audits every step.
   - Idempotent - when the resources are already as planned (or nothing is open that must not
     be), the task reports C(changed=false).
 extends_documentation_fragment:
@@ -114,10 +114,12 @@ resources:
   returned: always
   type: dict
 changeset:
-  description: The ChangeSet's sha256, what it closes and how many operations it holds.
+  description: The ChangeSet's document sha256, its content_sha256 (what an approval names),
+    what it closes and how many operations it holds.
   returned: always
   type: dict
-  sample: {"sha256": "592d9464...", "closes": ["ws-to-backup"], "operations": 17}
+  sample: {"sha256": "592d9464...", "content_sha256": "f3a90c1e...", "closes": ["ws-to-backup"],
+           "operations": 17}
 proof:
   description: The ChangeSet's proof (violations after, approved paths newly blocked).
   returned: always
@@ -149,7 +151,8 @@ def _enforce(module: AnsibleModule) -> dict[str, Any]:
         doc = plan_document(estate, p["policy"], as_of(p), sources)
         if p["changeset_out"]:
             save_changeset(doc, p["changeset_out"])
-    summary = {"sha256": doc["sha256"], "closes": doc["summary"]["closes"],
+    summary = {"sha256": doc["sha256"], "content_sha256": doc["content_sha256"],
+               "closes": doc["summary"]["closes"],
                "operations": doc["summary"]["operations"]}
     result: dict[str, Any] = {"changed": False, "changeset": summary, "proof": doc["proof"],
                               "steps": [], "resources": {}}

@@ -232,7 +232,7 @@ def test_failure_mid_apply_rolls_back_to_the_original_rules(world: Any, tmp_path
     cs = json.loads(_plan(tmp_path, snap, policy).read_text())
     from pathwarden.apply.approval import make_approval
 
-    approval = make_approval(cs["sha256"], "CHG0012345", "jane.doe", None)
+    approval = make_approval(cs["content_sha256"], "CHG0012345", "jane.doe", None)
     audit = MemoryAudit()
     fault = Fault(400, "InvalidParameterValue", action="ModifySecurityGroupRules", times=1)
     with FaultProxy(moto.url, [fault]) as proxy:
@@ -254,5 +254,5 @@ def test_changeset_and_approval_files_are_what_the_contract_names(world: Any,
     doc = json.loads(cs.read_text())
     approval = yaml.safe_load(_approve(tmp_path, cs).read_text())
     assert set(approval) == {"change", "approver", "approved_at", "expires", "changeset_sha256"}
-    assert approval["changeset_sha256"] == doc["sha256"]
+    assert approval["changeset_sha256"] == doc["content_sha256"]
     assert doc["resources"][0]["region"] == "us-east-1"

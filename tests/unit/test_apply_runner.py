@@ -68,7 +68,7 @@ def world_fixture() -> tuple[dict[str, Any], dict[str, Filter]]:
 
 
 def _approval(doc: dict[str, Any], expires: date | None = None) -> Any:
-    return make_approval(doc["sha256"], "CHG0012345", "jane.doe", expires)
+    return make_approval(doc["content_sha256"], "CHG0012345", "jane.doe", expires)
 
 
 def test_applies_in_order_verifies_and_is_idempotent(world: Any) -> None:

@@ -1,8 +1,9 @@
 """Approval records: ``{change, approver, approved_at, expires, changeset_sha256}`` (YAML).
 
 ``pathwarden approve`` writes one; a change-control pipeline may write the same file itself.
-An approval matches a ChangeSet when its ``changeset_sha256`` is the ChangeSet's ``sha256`` and
-it has not expired (valid through the day of ``expires``).
+An approval matches a ChangeSet when its ``changeset_sha256`` is the ChangeSet's
+``content_sha256`` (what the change does: :func:`pathwarden.planner.changeset.content_sha256`)
+and it has not expired (valid through the day of ``expires``).
 """
 
 from __future__ import annotations

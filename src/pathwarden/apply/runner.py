@@ -2,7 +2,8 @@
 
 1. **Gate** (exit 2, nothing read or written): a ChangeSet planned from a partial estate, one
    whose proof does not hold, more operations than ``max_changes``, or — unless this is a
-   check run — no approval whose ``changeset_sha256`` matches and that has not expired.
+   check run — no approval whose ``changeset_sha256`` is the ChangeSet's ``content_sha256``
+   and that has not expired.
 2. **Preconditions** (exit 2, nothing written): each resource is re-read live and its
    fingerprint compared; a resource already at its postcondition is skipped (idempotent), one
    at neither is drift and aborts the whole apply.
@@ -119,7 +120,7 @@ class _Run:
         self.doc = doc
         self.writer = writer
         self.audit = audit
-        self.subject = doc["sha256"]
+        self.subject = doc["content_sha256"]
         self.done: list[Step] = []
 
     def log(self, action: str, **detail: Any) -> None:
@@ -189,7 +190,7 @@ def gate(doc: dict[str, Any], approval: Approval | None, check: bool,
     if not check:
         if approval is None:
             return "no approval given: only --check runs without one"
-        why = approval.mismatch(doc["sha256"], today)
+        why = approval.mismatch(doc["content_sha256"], today)
         if why:
             return why + ": only --check runs without a matching approval"
     return ""

@@ -89,16 +89,16 @@ def plan(ctx: click.Context, policy_file: str, snapshots: tuple[str, ...], live:
               help="Approval file to write (YAML).")
 def approve(changeset: str, change: str, approver: str, expires: datetime | None,
             out: str) -> None:
-    """Write the approval record for exactly this ChangeSet (its sha256)."""
+    """Write the approval record for exactly this change (its content_sha256)."""
     from pathwarden.apply.approval import make_approval, write_approval
     from pathwarden.planner import load_changeset
 
     doc = load_changeset(changeset)
-    approval = make_approval(doc["sha256"], change, approver,
+    approval = make_approval(doc["content_sha256"], change, approver,
                              expires.date() if expires else None)
     write_approval(approval, out)
-    click.echo(f"{out}: {approval.change} approved by {approval.approver} for ChangeSet "
-               f"{doc['sha256']}")
+    click.echo(f"{out}: {approval.change} approved by {approval.approver} for change "
+               f"{doc['content_sha256']}")
 
 
 @click.command("apply")

@@ -35,7 +35,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
     s = doc["summary"]
     proof = doc["proof"]
     out = [f"# Change request: close {', '.join(s['closes']) or 'nothing'}", ""]
-    out += [f"- ChangeSet sha256: `{doc['sha256']}`",
+    out += [f"- Change sha256 (what an approval names): `{doc['content_sha256']}`",
+            f"- Document sha256: `{doc['sha256']}`",
             f"- Planned by {doc['tool']} as of {doc['as_of']} from "
             f"{', '.join(doc['estate']['sources']) or 'a live estate'} "
             f"(policy `{doc['policy']['file']}`)",

@@ -1,7 +1,8 @@
 """The ChangeSet JSON Schema (version 1), and reading and writing ChangeSet files.
 
-:func:`load_changeset` refuses a file that does not validate or whose ``sha256`` does not
-match its content (edited after planning): both are :class:`ChangeSetError`, exit 1.
+:func:`load_changeset` refuses a file that does not validate or whose ``sha256`` or
+``content_sha256`` does not match its content (edited after planning): both are
+:class:`ChangeSetError`, exit 1.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import jsonschema
 
 from pathwarden.errors import InputError
-from pathwarden.planner.changeset import FORMAT, VERSION, document_sha256
+from pathwarden.planner.changeset import FORMAT, VERSION, content_sha256, document_sha256
 
 SHA = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 RULE = {"type": ["object", "null"], "required": ["id", "filter", "action", "direction",
@@ -70,7 +71,8 @@ SCHEMA: dict[str, Any] = {
     "title": "pathwarden ChangeSet",
     "type": "object",
     "required": ["format", "version", "tool", "as_of", "policy", "estate", "summary",
-                 "findings", "not_planned", "resources", "proof", "collateral", "sha256"],
+                 "findings", "not_planned", "resources", "proof", "collateral",
+                 "content_sha256", "sha256"],
     "properties": {
         "format": {"const": FORMAT},
         "version": {"const": VERSION},
@@ -83,6 +85,7 @@ SCHEMA: dict[str, Any] = {
                                                  "newly_blocked_approved_paths"],
                   "properties": {"ok": {"type": "boolean"}}},
         "collateral": COLLATERAL,
+        "content_sha256": SHA,
         "sha256": SHA,
     },
 }
@@ -123,4 +126,7 @@ def load_changeset(path: str | Path) -> dict[str, Any]:
             f"{path}: sha256 does not match the content: the ChangeSet was edited after it was "
             "planned; plan it again"
         )
+    if content_sha256(doc) != doc["content_sha256"]:
+        raise ChangeSetError(f"{path}: content_sha256 does not match the operations: the "
+                             "ChangeSet was edited after it was planned; plan it again")
     return doc
