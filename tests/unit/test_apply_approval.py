@@ -67,7 +67,8 @@ def test_approve_cli_names_the_changes_content_sha(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     out = tmp_path / "approval.yml"
     r = CliRunner().invoke(approve, [str(cs), "--change", "CHG0012345", "--by", "jane.doe",
-                                     "--expires", "2026-12-31", "--out", str(out)])
+                                     "--expires", "2026-12-31", "--as-of", "2026-11-25",
+                                     "--out", str(out)])
     assert r.exit_code == 0, r.output
     record = yaml.safe_load(out.read_text())
     assert record["changeset_sha256"] == json.loads(cs.read_text())["content_sha256"]

@@ -3,7 +3,9 @@
 ``pathwarden approve`` writes one; a change-control pipeline may write the same file itself.
 An approval matches a ChangeSet when its ``changeset_sha256`` is the ChangeSet's
 ``content_sha256`` (what the change does: :func:`pathwarden.planner.changeset.content_sha256`)
-and it has not expired (valid through the day of ``expires``).
+and it has not expired (valid through the day of ``expires``). A match only says *which*
+change was approved; ``approve`` and ``apply`` also re-verify the change itself
+(:mod:`pathwarden.planner.verify`).
 """
 
 from __future__ import annotations
