@@ -89,7 +89,8 @@ class AcceptAll:
 
 
 def _approval(doc: dict[str, Any], expires: date | None = None) -> Any:
-    return make_approval(doc["content_sha256"], "CHG0012345", "jane.doe", expires)
+    return make_approval(doc["content_sha256"], "CHG0012345", "jane.doe", expires,
+                         today=date(2026, 1, 1))
 
 
 def test_applies_in_order_verifies_and_is_idempotent(world: Any, basis: Basis) -> None:

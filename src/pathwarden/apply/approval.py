@@ -54,11 +54,18 @@ class Approval:
 
 
 def make_approval(changeset_sha256: str, change: str, approver: str,
-                  expires: date | None, now: datetime | None = None) -> Approval:
+                  expires: date | None, now: datetime | None = None,
+                  today: date | None = None) -> Approval:
+    """A new approval; an ``expires`` before ``today`` (default: the UTC date of ``now``) is
+    refused, as such a record could never be used."""
     if not change.strip() or not approver.strip():
         raise ApprovalError("an approval needs a change id (--change) and an approver (--by)")
-    at = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
-    return Approval(change.strip(), approver.strip(), at, expires, changeset_sha256)
+    at = (now or datetime.now(UTC)).replace(microsecond=0)
+    day = today or at.date()
+    if expires is not None and expires < day:
+        raise ApprovalError(f"--expires {expires.isoformat()} is in the past (today is "
+                            f"{day.isoformat()}): the approval would never be valid")
+    return Approval(change.strip(), approver.strip(), at.isoformat(), expires, changeset_sha256)
 
 
 def write_approval(approval: Approval, path: str | Path) -> None:

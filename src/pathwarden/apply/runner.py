@@ -7,9 +7,9 @@
 2. **Proof on the snapshot** (exit 2, nothing read): the :class:`Verifier` recomputes the
    proof from the ChangeSet's own operations against the estate and policy it was given
    (:mod:`pathwarden.planner.verify`); the recorded proof is never trusted.
-3. **Preconditions** (exit 2, nothing written): each resource is re-read live and its
-   fingerprint compared; a resource already at its postcondition is skipped (idempotent), one
-   at neither is drift and aborts the apply.
+3. **Preconditions** (exit 2, nothing written; a resource that cannot be read is an error,
+   exit 1): each resource is re-read live and its fingerprint compared; a resource already at
+   its postcondition is skipped (idempotent), one at neither is drift and aborts the apply.
    Then the proof is recomputed once more on the live rules just read (exit 2 if it fails).
 4. **Order** (:mod:`.ordering`): adds, then modifies, then removes; a quota that forbids this
    refuses (exit 2) unless ``allow_brief_gap``.
@@ -39,9 +39,9 @@ from pathwarden.model.serialize import rule_from_json
 from pathwarden.planner.edits import fingerprint
 from pathwarden.planner.verify import Verification
 
-APPLIED, NOTHING, CHECKED, REFUSED, ROLLED_BACK, FAILED = (
-    "applied", "nothing to do", "checked", "refused", "rolled back", "rollback failed")
-EXIT = {APPLIED: 0, NOTHING: 0, CHECKED: 0, REFUSED: 2, ROLLED_BACK: 1, FAILED: 1}
+APPLIED, NOTHING, CHECKED, REFUSED, ROLLED_BACK, FAILED, ERROR = (
+    "applied", "nothing to do", "checked", "refused", "rolled back", "rollback failed", "error")
+EXIT = {APPLIED: 0, NOTHING: 0, CHECKED: 0, REFUSED: 2, ROLLED_BACK: 1, FAILED: 1, ERROR: 1}
 
 
 class Verifier(Protocol):
@@ -243,8 +243,9 @@ def apply_changeset(doc: dict[str, Any], writer: Writer, audit: AuditLog, *,
         try:
             live[res["id"]] = writer.read(res)
         except PathwardenError as e:
-            run.log("refused", reason=str(e))
-            return Outcome(REFUSED, f"cannot re-read {res['id']}: {e}")
+            msg = f"cannot re-read {res['id']}: {e}; nothing was written"
+            run.log("error", reason=msg)
+            return Outcome(ERROR, msg)
         got = fingerprint(live[res["id"]])
         if got == res["postcondition"]["fingerprint"]:
             states[res["id"]] = "already applied"

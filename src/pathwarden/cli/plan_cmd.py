@@ -85,7 +85,7 @@ def plan(ctx: click.Context, policy_file: str, snapshots: tuple[str, ...], live:
 @click.option("--change", required=True, help="Change id, e.g. CHG0012345.")
 @click.option("--by", "approver", required=True, help="Who approves.")
 @click.option("--expires", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Last day the approval is valid (YYYY-MM-DD).")
+              help="Last day the approval is valid (YYYY-MM-DD, not in the past).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="Approval file to write (YAML).")
 @basis_options
@@ -97,10 +97,11 @@ def approve(ctx: click.Context, changeset: str, change: str, approver: str,
     content_sha256). Exit 2, nothing written, when the verification fails."""
     from pathwarden.apply.approval import make_approval, write_approval
 
+    day = as_of.date() if as_of else date.today()
     verifier = verify_against(changeset, policy_file, snapshots, ephemeral_ports, as_of)
     doc = verifier.doc
     approval = make_approval(doc["content_sha256"], change, approver,
-                             expires.date() if expires else None)
+                             expires.date() if expires else None, today=day)
     verification = verifier.snapshot()
     if not verification.ok:
         click.echo(f"refused: {changeset}: {verification.failure()}; no approval written",
