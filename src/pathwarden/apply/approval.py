@@ -68,10 +68,15 @@ def make_approval(changeset_sha256: str, change: str, approver: str,
     return Approval(change.strip(), approver.strip(), at.isoformat(), expires, changeset_sha256)
 
 
-def write_approval(approval: Approval, path: str | Path) -> None:
+def write_approval(approval: Approval, path: str | Path, *, force: bool = True) -> None:
+    """Write the record as YAML; without ``force`` an existing file is an error, not
+    overwritten (a second approval must not silently replace the first)."""
     text = yaml.safe_dump(approval.to_json(), sort_keys=False)
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        with open(path, "w" if force else "x", encoding="utf-8") as f:
+            f.write(text)
+    except FileExistsError:
+        raise ApprovalError(f"{path}: already exists; pass --force to replace it") from None
     except OSError as e:
         raise ApprovalError(f"{path}: cannot write the approval: {e.strerror or e}") from e
 

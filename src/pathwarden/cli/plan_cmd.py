@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from pathlib import Path
 
 import click
 
-from pathwarden.cli.common import parse_port_range
+from pathwarden.cli.common import guard_output, parse_port_range
 from pathwarden.cli.verify_cmd import basis_options, verify_against
+from pathwarden.errors import InputError
 
 __all__ = ["apply", "approve", "plan"]
 
@@ -55,6 +57,8 @@ def plan(ctx: click.Context, policy_file: str, snapshots: tuple[str, ...], live:
     )
     from pathwarden.planner import render_markdown, save_changeset
 
+    if out:
+        guard_output(out)
     scope = None
     if live:
         names = tuple(r.strip() for item in regions for r in item.split(",") if r.strip())
@@ -87,16 +91,20 @@ def plan(ctx: click.Context, policy_file: str, snapshots: tuple[str, ...], live:
 @click.option("--expires", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Last day the approval is valid (YYYY-MM-DD, not in the past).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
-              help="Approval file to write (YAML).")
+              help="Approval file to write (YAML; an existing file needs --force).")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @basis_options
 @click.pass_context
 def approve(ctx: click.Context, changeset: str, change: str, approver: str,
-            expires: datetime | None, out: str, policy_file: str | None,
+            expires: datetime | None, out: str, force: bool, policy_file: str | None,
             snapshots: tuple[str, ...], ephemeral_ports: str, as_of: datetime | None) -> None:
     """Verify a ChangeSet, then write the approval record for exactly its change (its
     content_sha256). Exit 2, nothing written, when the verification fails."""
     from pathwarden.apply.approval import make_approval, write_approval
 
+    guard_output(out)
+    if not force and Path(out).exists():
+        raise InputError(f"--out {out}: already exists; pass --force to replace it")
     day = as_of.date() if as_of else date.today()
     verifier = verify_against(changeset, policy_file, snapshots, ephemeral_ports, as_of)
     doc = verifier.doc
@@ -107,7 +115,7 @@ def approve(ctx: click.Context, changeset: str, change: str, approver: str,
         click.echo(f"refused: {changeset}: {verification.failure()}; no approval written",
                    err=True)
         ctx.exit(2)
-    write_approval(approval, out)
+    write_approval(approval, out, force=force)
     click.echo(f"{out}: {approval.change} approved by {approval.approver} for change "
                f"{doc['content_sha256']} (verified: proof holds)")
 
