@@ -6,8 +6,8 @@ cannot say, and raises :class:`~.schema.ChangeSetError` naming the file and the 
 - ``add`` carries ``rule`` and no ``before``; ``remove`` the reverse; ``modify`` both;
 - ``rule.id`` / ``before.id`` equal the operation's ``rule_id``, and every rule names the
   resource it is in (``filter``);
-- services, CIDRs and source ports parse; resource ids are unique, and so is every rule id
-  within a resource.
+- services, CIDRs and source ports parse (in the rollback operations too); resource ids are
+  unique, and so is every rule id within a resource.
 
 A file that passes is self-consistent; whether it does what it says is
 :mod:`.verify`'s question.
@@ -78,5 +78,9 @@ def parse_operations(doc: dict[str, Any], where: str) -> dict[str, list[RuleOp]]
             before = _rule(op["before"], rule_id, rid, f"{at}/before")
             ops.append(RuleOp(kind, rid, rule_id, rule, before, op["strategy"], op["reason"],
                               tuple(op["closes"])))
+        for j, op in enumerate(res["rollback"]["operations"]):
+            at = f"{where}: resources/{i}/rollback/operations/{j}"
+            _rule(op["rule"], op["rule_id"], rid, f"{at}/rule")
+            _rule(op["before"], op["rule_id"], rid, f"{at}/before")
         out[rid] = ops
     return out
