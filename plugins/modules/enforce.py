@@ -17,8 +17,11 @@ description:
     checked, and with C(--diff) every changed resource is shown rule by rule, before and after,
     exactly as the ChangeSet says.
   - A real run needs O(change_id) and an O(approval) file whose C(changeset_sha256) is the
-    ChangeSet's sha256. Apply refuses on precondition drift or a partial estate, verifies by
-    re-reading, rolls back on any failure, and audits every step.
+    ChangeSet's C(content_sha256). Before anything is written the proof is recomputed from the
+    ChangeSet's own operations, against the snapshot and policy and then against the live
+    rules (like C(pathwarden verify)). Apply refuses on a proof that does not hold,
+    precondition drift or a partial estate, verifies by re-reading, rolls back on any
+    failure, and audits every step.
   - Idempotent - when the resources are already as planned (or nothing is open that must not
     be), the task reports C(changed=false).
 extends_documentation_fragment:
@@ -29,6 +32,9 @@ options:
     description:
       - A ChangeSet file from C(pathwarden plan --out). Without it the module plans from
         O(policy) and O(snapshot) or O(live).
+      - With it, O(policy) and O(snapshot) name what it is verified against (default the
+        policy and snapshots the ChangeSet records; one planned with O(live) records no
+        snapshot, so give the one O(pathwarden.microseg.discover) wrote).
     type: path
   changeset_out:
     description:
@@ -77,9 +83,11 @@ EXAMPLES = r"""
     changeset: changes/ws-to-backup.json
   check_mode: true
 
-- name: Apply the approved change
+- name: Apply the approved change, re-verified against the reviewed policy and snapshot
   pathwarden.microseg.enforce:
     changeset: changes/ws-to-backup.json
+    policy: policy.yml
+    snapshot: [snapshots/2026-11-25]
     change_id: CHG0012345
     approval: changes/ws-to-backup.approval.yml
     max_changes: 25
@@ -114,10 +122,12 @@ resources:
   returned: always
   type: dict
 changeset:
-  description: The ChangeSet's sha256, what it closes and how many operations it holds.
+  description: The ChangeSet's document sha256, its content_sha256 (what an approval names),
+    what it closes and how many operations it holds.
   returned: always
   type: dict
-  sample: {"sha256": "592d9464...", "closes": ["ws-to-backup"], "operations": 17}
+  sample: {"sha256": "592d9464...", "content_sha256": "f3a90c1e...", "closes": ["ws-to-backup"],
+           "operations": 17}
 proof:
   description: The ChangeSet's proof (violations after, approved paths newly blocked).
   returned: always
@@ -135,21 +145,27 @@ from ansible_collections.pathwarden.microseg.plugins.module_utils.common import 
 
 
 def _enforce(module: AnsibleModule) -> dict[str, Any]:
+    from pathwarden.apply.basis import load_basis, planned_basis
     from pathwarden.apply.workflow import diff_of, plan_document, run_apply
+    from pathwarden.cli.common import parse_port_range
     from pathwarden.errors import InputError
     from pathwarden.planner import load_changeset, save_changeset
 
     p = module.params
     if p["changeset"]:
         doc = load_changeset(p["changeset"])
+        basis = load_basis(doc, policy_file=p["policy"], snapshots=p["snapshot"] or (),
+                           as_of=as_of(p), ephemeral_ports=parse_port_range(p["ephemeral_ports"]))
     else:
         if not p["policy"] or not (p["snapshot"] or p["live"]):
             raise InputError("give changeset, or policy with snapshot or live")
         estate, sources = load_estate(p)
         doc = plan_document(estate, p["policy"], as_of(p), sources)
+        basis = planned_basis(estate, p["policy"], as_of(p), sources)
         if p["changeset_out"]:
             save_changeset(doc, p["changeset_out"])
-    summary = {"sha256": doc["sha256"], "closes": doc["summary"]["closes"],
+    summary = {"sha256": doc["sha256"], "content_sha256": doc["content_sha256"],
+               "closes": doc["summary"]["closes"],
                "operations": doc["summary"]["operations"]}
     result: dict[str, Any] = {"changed": False, "changeset": summary, "proof": doc["proof"],
                               "steps": [], "resources": {}}
@@ -162,7 +178,8 @@ def _enforce(module: AnsibleModule) -> dict[str, Any]:
                         store=p["store"], max_changes=p["max_changes"],
                         allow_brief_gap=p["allow_brief_gap"], profile=p["profile"],
                         endpoint_url=p["endpoint_url"], region=p["region"],
-                        change_id=p["change_id"])
+                        change_id=p["change_id"], basis=basis, as_of=basis.as_of,
+                        where=p["changeset"] or "the planned ChangeSet")
     result.update(changed=outcome.changed, status=outcome.status, msg=outcome.message,
                   steps=outcome.steps, resources=outcome.resources)
     if module._diff and outcome.changed:
@@ -194,8 +211,7 @@ def main() -> None:
             "store": {"type": "path"},
             "region": {"type": "str"},
         },
-        mutually_exclusive=[("snapshot", "live"), ("changeset", "snapshot"),
-                            ("changeset", "live")],
+        mutually_exclusive=[("snapshot", "live"), ("changeset", "live")],
         supports_check_mode=True,
     )
     run(module, lambda: _enforce(module))

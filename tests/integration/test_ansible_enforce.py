@@ -79,6 +79,9 @@ ENFORCE = """
     - name: close ws-to-backup with the approved change
       pathwarden.microseg.enforce:
         changeset: "%(tmp)s/cs.json"
+        policy: "%(policy)s"
+        snapshot: ["%(tmp)s/snap"]
+        as_of: "%(as_of)s"
         change_id: CHG0012345
         approval: "%(tmp)s/approval.yml"
         store: "%(tmp)s/audit.db"
@@ -141,7 +144,9 @@ def test_playbooks_plan_check_diff_enforce_and_stay_idempotent(moto: MotoServer,
     assert sg_rules(ec2, backup) == original  # check mode changed nothing
 
     r = CliRunner().invoke(approve, [str(tmp_path / "cs.json"), "--change", "CHG0012345",
-                                     "--by", "jane.doe", "--out", str(tmp_path / "approval.yml")])
+                                     "--by", "jane.doe", "--out", str(tmp_path / "approval.yml"),
+                                     "--policy", values["policy"], "--as-of", AS_OF,
+                                     "--snapshot", str(tmp_path / "snap")])
     assert r.exit_code == 0, r.output
 
     _playbook(tmp_path, ENFORCE, {**values, "name": "real"}, "-e", "recheck=true")

@@ -90,7 +90,7 @@ def plan(arm: FakeArm, tmp_path: Path) -> dict[str, Any]:
 
 def approve(doc: dict[str, Any], tmp_path: Path) -> str:
     path = tmp_path / "approval.yml"
-    write_approval(make_approval(doc["sha256"], "CHG0099", "jane.doe", None), path)
+    write_approval(make_approval(doc["content_sha256"], "CHG0099", "jane.doe", None), path)
     return str(path)
 
 

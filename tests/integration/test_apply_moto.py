@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,13 @@ from click.testing import CliRunner
 
 from pathwarden.apply.audit import MemoryAudit
 from pathwarden.apply.aws import AwsWriter
+from pathwarden.apply.basis import BasisVerifier, load_basis
 from pathwarden.apply.runner import apply_changeset
 from pathwarden.cli.check_cmd import check
 from pathwarden.cli.main import _Group
 from pathwarden.cli.plan_cmd import apply, approve, plan
 from pathwarden.providers.aws.discover import discover_aws
+from pathwarden.providers.load import load_estate
 from pathwarden.store import Store
 from tests.integration.moto_server import (
     Fault,
@@ -32,6 +35,7 @@ from tests.integration.moto_server import (
     moto_fixture,  # noqa: F401  (the `moto` fixture)
     moto_session_server_fixture,  # noqa: F401  (the `moto_session_server` fixture)
 )
+from tests.unit.changesets import forge, widen_first_add
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "backup-console"
@@ -232,12 +236,13 @@ def test_failure_mid_apply_rolls_back_to_the_original_rules(world: Any, tmp_path
     cs = json.loads(_plan(tmp_path, snap, policy).read_text())
     from pathwarden.apply.approval import make_approval
 
-    approval = make_approval(cs["sha256"], "CHG0012345", "jane.doe", None)
+    approval = make_approval(cs["content_sha256"], "CHG0012345", "jane.doe", None)
     audit = MemoryAudit()
     fault = Fault(400, "InvalidParameterValue", action="ModifySecurityGroupRules", times=1)
+    verifier = BasisVerifier(cs, load_basis(cs, as_of=date.fromisoformat(AS_OF)))
     with FaultProxy(moto.url, [fault]) as proxy:
         writer = AwsWriter(endpoint_url=proxy.url, max_attempts=1)
-        outcome = apply_changeset(cs, writer, audit, approval=approval)
+        outcome = apply_changeset(cs, writer, audit, verifier=verifier, approval=approval)
         assert proxy.count("ModifySecurityGroupRules") == 1
         assert proxy.count("AuthorizeSecurityGroupIngress") == 15
     assert outcome.exit_code == 1 and outcome.status == "rolled back", outcome.message
@@ -254,5 +259,44 @@ def test_changeset_and_approval_files_are_what_the_contract_names(world: Any,
     doc = json.loads(cs.read_text())
     approval = yaml.safe_load(_approve(tmp_path, cs).read_text())
     assert set(approval) == {"change", "approver", "approved_at", "expires", "changeset_sha256"}
-    assert approval["changeset_sha256"] == doc["sha256"]
+    assert approval["changeset_sha256"] == doc["content_sha256"]
     assert doc["resources"][0]["region"] == "us-east-1"
+
+
+WRITE_CALLS = ("AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+               "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress",
+               "ModifySecurityGroupRules", "CreateNetworkAclEntry", "ReplaceNetworkAclEntry",
+               "DeleteNetworkAclEntry")
+
+
+def test_a_rehashed_edited_changeset_is_refused_before_any_write(world: Any,
+                                                                 tmp_path: Path) -> None:
+    """The attack of issue 14: widen an operation to 0.0.0.0/0, recompute every hash (and
+    forge the approval a pipeline could write). apply recomputes the proof and refuses."""
+    moto, seeded, snap, policy = world
+    ec2 = moto.client("ec2")
+    before = {g: sg_rules(ec2, g) for g in seeded.groups.values()}
+    honest = json.loads(_plan(tmp_path, snap, policy).read_text())
+    evil = forge(honest, load_estate([snap]), widen_first_add)
+    cs = tmp_path / "evil.json"
+    cs.write_text(json.dumps(evil))
+    approval = tmp_path / "forged.yml"
+    approval.write_text(yaml.safe_dump({
+        "change": "CHG0012345", "approver": "mallory", "approved_at": "2026-11-25T09:00:00",
+        "expires": None, "changeset_sha256": evil["content_sha256"]}))
+    store = tmp_path / "audit.db"
+    with FaultProxy(moto.url) as proxy:
+        for extra in ((), ("--check",)):
+            r = _cli("apply", str(cs), "--approval", str(approval), "--store", str(store),
+                     "--policy", str(policy), "--snapshot", str(snap), "--as-of", AS_OF,
+                     "--endpoint-url", proxy.url, *extra)
+            assert r.exit_code == 2, r.output
+            assert "still open: ws-to-backup" in r.output and "nothing was written" in r.output
+        writes = [a for _, a, _ in proxy.seen if a in WRITE_CALLS]
+        assert writes == [] and proxy.seen == []  # refused before any call at all
+    assert {g: sg_rules(ec2, g) for g in seeded.groups.values()} == before
+    with Store(store) as s:
+        rows = [(row.action, row.detail) for row in s.audit_rows()]
+    proofs = [d for a, d in rows if a == "apply.proof"]
+    assert [p["ok"] for p in proofs] == [False, False]
+    assert all(a != "apply.write" for a, _ in rows)

@@ -59,7 +59,7 @@ def test_a_pipeline_may_write_the_file_itself_with_a_yaml_date(tmp_path: Path) -
     assert read_approval(path).expires == date(2027, 1, 31)
 
 
-def test_approve_cli_names_the_changeset_sha(tmp_path: Path) -> None:
+def test_approve_cli_names_the_changes_content_sha(tmp_path: Path) -> None:
     cs = tmp_path / "cs.json"
     r = CliRunner().invoke(plan, ["--policy", str(EXAMPLE / "policy.yml"), "--snapshot",
                                   str(EXAMPLE / "snapshot"), "--as-of", "2026-11-25",
@@ -67,10 +67,12 @@ def test_approve_cli_names_the_changeset_sha(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     out = tmp_path / "approval.yml"
     r = CliRunner().invoke(approve, [str(cs), "--change", "CHG0012345", "--by", "jane.doe",
-                                     "--expires", "2026-12-31", "--out", str(out)])
+                                     "--expires", "2026-12-31", "--as-of", "2026-11-25",
+                                     "--out", str(out)])
     assert r.exit_code == 0, r.output
     record = yaml.safe_load(out.read_text())
-    assert record["changeset_sha256"] == json.loads(cs.read_text())["sha256"]
+    assert record["changeset_sha256"] == json.loads(cs.read_text())["content_sha256"]
     assert record["expires"] == "2026-12-31"
-    r = CliRunner().invoke(approve, [str(cs), "--change", " ", "--by", "x", "--out", str(out)])
+    r = CliRunner().invoke(approve, [str(cs), "--change", " ", "--by", "x",
+                                     "--out", str(tmp_path / "other.yml")])
     assert r.exit_code == 1 and "change id" in str(r.exception)

@@ -22,7 +22,7 @@ from typing import Any
 from pathwarden.errors import PathwardenError
 from pathwarden.model import ALL_SERVICES, Direction, Filter, PeerKind, Rule
 from pathwarden.model.services import ICMPS, PORT_MAX, TCP, UDP, protocol_name
-from pathwarden.planner.edits import canonical_rule
+from pathwarden.planner.edits import match_rule
 from pathwarden.providers.aws.rules import RuleParser
 from pathwarden.providers.aws.session import (
     AccountSession,
@@ -133,11 +133,10 @@ def find_live(live: Filter, rule: Rule) -> str:
     """The live id of the rule whose content equals ``rule`` (ids may differ from the plan)."""
     if any(r.id == rule.id for r in live.rules):
         return rule.id
-    want = canonical_rule(rule)
-    for r in live.rules:
-        if canonical_rule(r) == want:
-            return r.id
-    raise ApplyError(f"{live.id}: no live rule matches {rule.summary()}")
+    found = match_rule(live, rule)
+    if found is None:
+        raise ApplyError(f"{live.id}: no live rule matches {rule.summary()}")
+    return found
 
 
 class AwsWriter:

@@ -1,17 +1,22 @@
 """Apply a ChangeSet: gate, re-read, order, write, verify, and roll back on any failure.
 
 1. **Gate** (exit 2, nothing read or written): a ChangeSet planned from a partial estate, one
-   whose proof does not hold, more operations than ``max_changes``, or — unless this is a
-   check run — no approval whose ``changeset_sha256`` matches and that has not expired.
-2. **Preconditions** (exit 2, nothing written): each resource is re-read live and its
-   fingerprint compared; a resource already at its postcondition is skipped (idempotent), one
-   at neither is drift and aborts the whole apply.
-3. **Order** (:mod:`.ordering`): adds, then modifies, then removes; a quota that forbids this
+   whose recorded proof does not hold, more operations than ``max_changes``, or — unless this
+   is a check run — no approval whose ``changeset_sha256`` is the ChangeSet's
+   ``content_sha256`` and that has not expired.
+2. **Proof on the snapshot** (exit 2, nothing read): the :class:`Verifier` recomputes the
+   proof from the ChangeSet's own operations against the estate and policy it was given
+   (:mod:`pathwarden.planner.verify`); the recorded proof is never trusted.
+3. **Preconditions** (exit 2, nothing written; a resource that cannot be read is an error,
+   exit 1): each resource is re-read live and its fingerprint compared; a resource already at
+   its postcondition is skipped (idempotent), one at neither is drift and aborts the apply.
+   Then the proof is recomputed once more on the live rules just read (exit 2 if it fails).
+4. **Order** (:mod:`.ordering`): adds, then modifies, then removes; a quota that forbids this
    refuses (exit 2) unless ``allow_brief_gap``.
-4. **Write** one operation at a time (check runs stop here: the writer sends nothing).
-5. **Verify** by re-reading every written resource: its fingerprint must be the
+5. **Write** one operation at a time (check runs stop here: the writer sends nothing).
+6. **Verify** by re-reading every written resource: its fingerprint must be the
    postcondition.
-6. On any failure in 4 or 5, **roll back**: the inverse of every operation done, newest
+7. On any failure in 5 or 6, **roll back**: the inverse of every operation done, newest
    first, then re-read and verify every resource is back at its precondition (exit 1, nothing
    left half-done; a rollback that cannot be verified says so loudly, still exit 1).
 
@@ -20,6 +25,7 @@ Every step is written to the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -31,10 +37,19 @@ from pathwarden.errors import PathwardenError
 from pathwarden.model import Filter, Rule
 from pathwarden.model.serialize import rule_from_json
 from pathwarden.planner.edits import fingerprint
+from pathwarden.planner.verify import Verification
 
-APPLIED, NOTHING, CHECKED, REFUSED, ROLLED_BACK, FAILED = (
-    "applied", "nothing to do", "checked", "refused", "rolled back", "rollback failed")
-EXIT = {APPLIED: 0, NOTHING: 0, CHECKED: 0, REFUSED: 2, ROLLED_BACK: 1, FAILED: 1}
+APPLIED, NOTHING, CHECKED, REFUSED, ROLLED_BACK, FAILED, ERROR = (
+    "applied", "nothing to do", "checked", "refused", "rolled back", "rollback failed", "error")
+EXIT = {APPLIED: 0, NOTHING: 0, CHECKED: 0, REFUSED: 2, ROLLED_BACK: 1, FAILED: 1, ERROR: 1}
+
+
+class Verifier(Protocol):
+    """Recomputes a ChangeSet's proof (:class:`pathwarden.apply.basis.BasisVerifier`)."""
+
+    def snapshot(self) -> Verification: ...
+
+    def live(self, live: Mapping[str, Filter]) -> Verification: ...
 
 
 class Writer(Protocol):
@@ -119,7 +134,7 @@ class _Run:
         self.doc = doc
         self.writer = writer
         self.audit = audit
-        self.subject = doc["sha256"]
+        self.subject = doc["content_sha256"]
         self.done: list[Step] = []
 
     def log(self, action: str, **detail: Any) -> None:
@@ -189,15 +204,26 @@ def gate(doc: dict[str, Any], approval: Approval | None, check: bool,
     if not check:
         if approval is None:
             return "no approval given: only --check runs without one"
-        why = approval.mismatch(doc["sha256"], today)
+        why = approval.mismatch(doc["content_sha256"], today)
         if why:
             return why + ": only --check runs without a matching approval"
     return ""
 
 
+def _proof(run: _Run, v: Verification) -> str:
+    """Log a recomputed proof; the reason to refuse, or ``""``."""
+    run.log("proof", against=v.against, ok=v.ok, failure=v.failure())
+    if v.ok:
+        return ""
+    why = f"verification against the {v.against} state failed: {v.failure()}; nothing was written"
+    run.log("refused", reason=why)
+    return why
+
+
 def apply_changeset(doc: dict[str, Any], writer: Writer, audit: AuditLog, *,
-                    approval: Approval | None = None, max_changes: int | None = None,
-                    allow_brief_gap: bool = False, today: date | None = None) -> Outcome:
+                    verifier: Verifier, approval: Approval | None = None,
+                    max_changes: int | None = None, allow_brief_gap: bool = False,
+                    today: date | None = None) -> Outcome:
     check = writer.check
     run = _Run(doc, writer, audit)
     run.log("start", check=check, approval=approval.to_json() if approval else None,
@@ -205,6 +231,9 @@ def apply_changeset(doc: dict[str, Any], writer: Writer, audit: AuditLog, *,
     why = gate(doc, approval, check, max_changes, today or date.today())
     if why:
         run.log("refused", reason=why)
+        return Outcome(REFUSED, why)
+    why = _proof(run, verifier.snapshot())
+    if why:
         return Outcome(REFUSED, why)
     live: dict[str, Filter] = {}
     pending: list[dict[str, Any]] = []
@@ -214,8 +243,9 @@ def apply_changeset(doc: dict[str, Any], writer: Writer, audit: AuditLog, *,
         try:
             live[res["id"]] = writer.read(res)
         except PathwardenError as e:
-            run.log("refused", reason=str(e))
-            return Outcome(REFUSED, f"cannot re-read {res['id']}: {e}")
+            msg = f"cannot re-read {res['id']}: {e}; nothing was written"
+            run.log("error", reason=msg)
+            return Outcome(ERROR, msg)
         got = fingerprint(live[res["id"]])
         if got == res["postcondition"]["fingerprint"]:
             states[res["id"]] = "already applied"
@@ -234,6 +264,9 @@ def apply_changeset(doc: dict[str, Any], writer: Writer, audit: AuditLog, *,
     if not pending:
         run.log("done", status=NOTHING)
         return Outcome(NOTHING, "every resource is already as planned", resources=states)
+    why = _proof(run, verifier.live(live))
+    if why:
+        return Outcome(REFUSED, why, resources=states)
     steps, gaps = order_steps(pending, live, allow_brief_gap)
     if gaps and not allow_brief_gap:
         msg = ("adding the narrow rules before removing the broad ones would break a quota (" +

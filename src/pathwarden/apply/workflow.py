@@ -5,7 +5,6 @@ modules (each is one call here, so check mode, ``--diff`` and the real run see t
 from __future__ import annotations
 
 import getpass
-import hashlib
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,10 +15,12 @@ from typing import Any
 from pathwarden.apply.approval import read_approval
 from pathwarden.apply.audit import AuditLog, StoreAudit
 from pathwarden.apply.aws import AwsWriter
+from pathwarden.apply.basis import Basis, BasisVerifier, file_sha256, load_basis
 from pathwarden.apply.runner import CloudWriters, Outcome, Writer, apply_changeset
 from pathwarden.errors import InputError
 from pathwarden.model import Estate
-from pathwarden.planner import build_changeset, load_changeset, plan_changes
+from pathwarden.planner import build_changeset, plan_changes
+from pathwarden.planner.operations import parse_operations
 from pathwarden.policy import load_policy
 
 
@@ -59,13 +60,6 @@ def load_estate_for_plan(snapshots: Sequence[str], live: LiveScope | None,
             kept=False)
 
 
-def file_sha256(path: str | Path) -> str:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror or e}") from e
-
-
 def plan_document(estate: Estate, policy_file: str, as_of: date,
                   sources: Sequence[str] = (), flows_db: str | None = None) -> dict[str, Any]:
     """The ChangeSet for ``estate``; ``sources`` names where the estate came from (the
@@ -79,7 +73,7 @@ def plan_document(estate: Estate, policy_file: str, as_of: date,
 
         impact = flow_impact(FlowStore(flows_db, read_only=True), policy=policy, as_of=as_of)
     plan = plan_changes(estate, policy, as_of, impact)
-    return build_changeset(plan, policy_file=Path(policy_file).name,
+    return build_changeset(plan, policy_file=str(policy_file),
                            policy_sha256=file_sha256(policy_file), sources=sources)
 
 
@@ -94,15 +88,28 @@ def run_apply(doc: dict[str, Any], *, approval_file: str | None, check: bool,
               max_changes: int | None = None, allow_brief_gap: bool = False,
               profile: str | None = None, endpoint_url: str | None = None,
               region: str | None = None, change_id: str | None = None,
-              writers: Mapping[str, Writer] | None = None) -> Outcome:
+              writers: Mapping[str, Writer] | None = None, basis: Basis | None = None,
+              policy_file: str | None = None, snapshots: Sequence[str] = (),
+              as_of: date | None = None, where: str = "ChangeSet",
+              ephemeral_ports: tuple[int, int] = (1024, 65535)) -> Outcome:
     """Apply (or check) a ChangeSet document, audited in the store. Each resource goes to the
     writer of its cloud: ``writers`` (e.g. an :class:`~pathwarden.apply.azure.AzureWriter` or
     :class:`~pathwarden.apply.gcp.GcpWriter` pointed at an endpoint), else the default one
     (AWS from ``profile``/``endpoint_url``/``region``; Azure and GCP from their default
-    credentials)."""
+    credentials).
+
+    The proof is recomputed before anything is written, against ``basis``, else the estate
+    and policy ``snapshots``/``policy_file`` name, else the ones the ChangeSet records
+    (:func:`~pathwarden.apply.basis.load_basis`); ``where`` names the ChangeSet in errors.
+    The files are read cheapest first, so a malformed one fails fast."""
     approval = read_approval(approval_file) if approval_file else None
     if approval is not None and change_id and approval.change != change_id:
         raise InputError(f"the approval is for change {approval.change}, not {change_id}")
+    ops = parse_operations(doc, where)
+    if basis is None:
+        basis = load_basis(doc, policy_file=policy_file, snapshots=snapshots, as_of=as_of,
+                           ephemeral_ports=ephemeral_ports)
+    verifier = BasisVerifier(doc, basis, where, ops)
     clouds = {r.get("cloud", "aws") for r in doc.get("resources", [])} or {"aws"}
     given = dict(writers or {})
     if "aws" in clouds and "aws" not in given:
@@ -112,8 +119,9 @@ def run_apply(doc: dict[str, Any], *, approval_file: str | None, check: bool,
     own = audit is None
     log: AuditLog = audit if audit is not None else StoreAudit(store, _actor(approval))
     try:
-        return apply_changeset(doc, writer, log, approval=approval, max_changes=max_changes,
-                               allow_brief_gap=allow_brief_gap)
+        return apply_changeset(doc, writer, log, verifier=verifier, approval=approval,
+                               max_changes=max_changes, allow_brief_gap=allow_brief_gap,
+                               today=as_of)
     finally:
         if own and isinstance(log, StoreAudit):
             log.close()
@@ -136,7 +144,3 @@ def diff_of(doc: dict[str, Any]) -> list[dict[str, str]]:
          "after": "\n".join(r["view"]["after"]) + "\n"}
         for r in doc["resources"]
     ]
-
-
-def read_changeset(path: str) -> dict[str, Any]:
-    return load_changeset(path)

@@ -58,9 +58,46 @@ def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
     click.echo(terminal_safe(text), err=err, nl=nl)
 
 
+def _inputs(ctx: click.Context, option: str) -> list[tuple[str, str]]:
+    """``(option, path)`` of every path-typed option and argument of the running command
+    (and its groups) except ``option``, that names something that exists."""
+    out = []
+    while ctx is not None:
+        for param in ctx.command.params:
+            if not isinstance(param.type, click.Path) or option in param.opts:
+                continue
+            value = ctx.params.get(param.name or "")
+            for item in value if isinstance(value, tuple | list) else (value,):
+                if isinstance(item, str | Path) and str(item) and Path(item).exists():
+                    label = (param.human_readable_name if isinstance(param, click.Argument)
+                             else param.opts[0])
+                    out.append((label, str(item)))
+        ctx = ctx.parent  # type: ignore[assignment]
+    return out
+
+
+def guard_output(path: str, option: str = "--out") -> None:
+    """Refuse (exit 1) an output ``path`` that is one of the command's inputs (the same
+    file, or a file inside an input folder): ``check --out policy.yml`` must not overwrite
+    the policy with the report."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    target = Path(path).resolve()
+    for name, item in _inputs(ctx, option):
+        source = Path(item).resolve()
+        same = target == source or (target.exists() and target.samefile(source))
+        if same or (source.is_dir() and target.is_relative_to(source)):
+            what = "is" if same else "is inside"
+            raise InputError(f"{option} {path} {what} the input {name} {item}: refusing to "
+                             "overwrite an input; write the output elsewhere")
+
+
 def write_text(path: str, text: str, option: str = "--out") -> None:
     """Write an output file (redacted and made terminal-safe like :func:`echo`); a failure is
-    a one-line error naming the option and path."""
+    a one-line error naming the option and path, and an output that is one of the command's
+    inputs is refused (:func:`guard_output`)."""
+    guard_output(path, option)
     try:
         Path(path).write_text(terminal_safe(text), encoding="utf-8")
     except OSError as e:

@@ -24,6 +24,7 @@ from pathwarden.cli.policy_cmd import policy, segments
 from pathwarden.cli.reach_cmd import reach
 from pathwarden.cli.store_cmd import store
 from pathwarden.cli.tf_cmd import tf
+from pathwarden.cli.verify_cmd import verify
 from pathwarden.errors import PathwardenError
 
 
@@ -70,6 +71,7 @@ for command in (
     drift,
     store,
     plan,
+    verify,
     approve,
     apply,
     flows,

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from pathlib import Path
 
 import click
 
-from pathwarden.cli.common import echo, parse_port_range
+from pathwarden.cli.common import echo, guard_output, parse_port_range
+from pathwarden.cli.verify_cmd import basis_options, verify_against
+from pathwarden.errors import InputError
 
 __all__ = ["apply", "approve", "plan"]
 
@@ -54,6 +57,8 @@ def plan(ctx: click.Context, policy_file: str, snapshots: tuple[str, ...], live:
     )
     from pathwarden.planner import render_markdown, save_changeset
 
+    if out:
+        guard_output(out)
     scope = None
     if live:
         names = tuple(r.strip() for item in regions for r in item.split(",") if r.strip())
@@ -84,21 +89,35 @@ def plan(ctx: click.Context, policy_file: str, snapshots: tuple[str, ...], live:
 @click.option("--change", required=True, help="Change id, e.g. CHG0012345.")
 @click.option("--by", "approver", required=True, help="Who approves.")
 @click.option("--expires", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Last day the approval is valid (YYYY-MM-DD).")
+              help="Last day the approval is valid (YYYY-MM-DD, not in the past).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
-              help="Approval file to write (YAML).")
-def approve(changeset: str, change: str, approver: str, expires: datetime | None,
-            out: str) -> None:
-    """Write the approval record for exactly this ChangeSet (its sha256)."""
+              help="Approval file to write (YAML; an existing file needs --force).")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@basis_options
+@click.pass_context
+def approve(ctx: click.Context, changeset: str, change: str, approver: str,
+            expires: datetime | None, out: str, force: bool, policy_file: str | None,
+            snapshots: tuple[str, ...], ephemeral_ports: str, as_of: datetime | None) -> None:
+    """Verify a ChangeSet, then write the approval record for exactly its change (its
+    content_sha256). Exit 2, nothing written, when the verification fails."""
     from pathwarden.apply.approval import make_approval, write_approval
-    from pathwarden.planner import load_changeset
 
-    doc = load_changeset(changeset)
-    approval = make_approval(doc["sha256"], change, approver,
-                             expires.date() if expires else None)
-    write_approval(approval, out)
-    echo(f"{out}: {approval.change} approved by {approval.approver} for ChangeSet "
-               f"{doc['sha256']}")
+    guard_output(out)
+    if not force and Path(out).exists():
+        raise InputError(f"--out {out}: already exists; pass --force to replace it")
+    day = as_of.date() if as_of else date.today()
+    verifier = verify_against(changeset, policy_file, snapshots, ephemeral_ports, as_of)
+    doc = verifier.doc
+    approval = make_approval(doc["content_sha256"], change, approver,
+                             expires.date() if expires else None, today=day)
+    verification = verifier.snapshot()
+    if not verification.ok:
+        echo(f"refused: {changeset}: {verification.failure()}; no approval written",
+                   err=True)
+        ctx.exit(2)
+    write_approval(approval, out, force=force)
+    echo(f"{out}: {approval.change} approved by {approval.approver} for change "
+               f"{doc['content_sha256']} (verified: proof holds)")
 
 
 @click.command("apply")
@@ -119,18 +138,23 @@ def approve(changeset: str, change: str, approver: str, expires: datetime | None
 @click.option("--region", default=None, help="Override the region recorded in the ChangeSet.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@basis_options
 @click.pass_context
 def apply(ctx: click.Context, changeset: str, approval_file: str | None, check: bool,
           max_changes: int | None, allow_brief_gap: bool, store: str | None,
           profile: str | None, endpoint_url: str | None, region: str | None,
-          fmt: str) -> None:
-    """Apply a ChangeSet: only with a matching approval, verified, rolled back on failure."""
-    from pathwarden.apply.workflow import read_changeset, run_apply
+          fmt: str, policy_file: str | None, snapshots: tuple[str, ...], ephemeral_ports: str,
+          as_of: datetime | None) -> None:
+    """Apply a ChangeSet: only with a matching approval, re-verified, rolled back on failure."""
+    from pathwarden.apply.workflow import run_apply
+    from pathwarden.planner import load_changeset
 
-    doc = read_changeset(changeset)
-    outcome = run_apply(doc, approval_file=approval_file, check=check, store=store,
-                        max_changes=max_changes, allow_brief_gap=allow_brief_gap,
-                        profile=profile, endpoint_url=endpoint_url, region=region)
+    outcome = run_apply(load_changeset(changeset), approval_file=approval_file, check=check,
+                        store=store, max_changes=max_changes, allow_brief_gap=allow_brief_gap,
+                        profile=profile, endpoint_url=endpoint_url, region=region,
+                        policy_file=policy_file, snapshots=snapshots,
+                        as_of=as_of.date() if as_of else date.today(), where=changeset,
+                        ephemeral_ports=parse_port_range(ephemeral_ports))
     if fmt == "json":
         echo(json.dumps(outcome.to_json(), indent=2))
     else:

@@ -87,7 +87,7 @@ def services_from_text(text: str) -> ServiceSet:
         name, _, spans = token.partition("/")
         proto = NUMBERS.get(name)
         if proto is None:
-            if not name.isdigit() or int(name) > PROTO_MAX:
+            if not (name.isascii() and name.isdigit()) or int(name) > PROTO_MAX:
                 raise InputError(f"services {text!r}: unknown protocol {name!r}")
             proto = int(name)
         base = proto * BLOCK

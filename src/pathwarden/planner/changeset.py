@@ -14,9 +14,18 @@ Per resource (an AWS security group or network ACL), in apply order:
 - ``view``: the resource's rules before and after, one sorted line each (the Ansible diff);
 - ``collateral``: the address x port volume this resource's edits close beyond the findings.
 
-``sha256`` is the sha256 of the canonical JSON of the whole document without that key. The
-document carries no timestamp, so the same estate, policy and ``as_of`` give the same bytes
-and an approval made on a reviewed plan matches a plan recomputed later from the same state.
+Two hashes:
+
+- ``content_sha256`` (:func:`content_sha256`) covers **what the change does** and nothing else:
+  the targets (``[path, kind]`` of every finding a candidate was chosen for) and, per resource,
+  :data:`CONTENT_KEYS` (where it is, its pre- and postcondition, the operations, the patch and
+  the rollback). Not ``as_of``, not the policy or snapshot paths as typed, not the
+  explanations (alternatives, collateral, the proof summary, ``view``). This is the hash an
+  approval names, so re-planning the same change on another day, or from ``DIR/`` instead of
+  ``DIR``, keeps yesterday's approval matching. What it leaves out is either recomputed by
+  ``pathwarden verify`` (``view``, the proof) or explanation only.
+- ``sha256`` is the sha256 of the canonical JSON of the whole document without that key: it
+  makes an edited file fail to load (integrity, not authorisation).
 """
 
 from __future__ import annotations
@@ -47,8 +56,31 @@ ORDER = {OpKind.ADD: 0, OpKind.MODIFY: 1, OpKind.REMOVE: 2}
 INVERSE = {OpKind.ADD: OpKind.REMOVE, OpKind.MODIFY: OpKind.MODIFY, OpKind.REMOVE: OpKind.ADD}
 
 
+CONTENT_KEYS = ("cloud", "type", "id", "name", "account", "region", "network", "precondition",
+                "postcondition", "operations", "patch", "rollback", "closes")
+"""The fields of a resource that :func:`content_sha256` covers."""
+
+
 def document_sha256(doc: dict[str, Any]) -> str:
     body = {k: v for k, v in doc.items() if k != "sha256"}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def targets_of(doc: dict[str, Any]) -> list[list[str]]:
+    """``[path, kind]`` of every finding the ChangeSet was planned to close."""
+    return sorted([f["finding"]["path"], f["finding"]["kind"]] for f in doc["findings"]
+                  if f["chosen"] is not None)
+
+
+def content_sha256(doc: dict[str, Any]) -> str:
+    """sha256 of what the change does: format, targets and each resource's
+    :data:`CONTENT_KEYS` (see the module docs). The hash approvals name."""
+    body = {
+        "format": doc["format"],
+        "version": doc["version"],
+        "targets": targets_of(doc),
+        "resources": [{k: r.get(k) for k in CONTENT_KEYS} for r in doc["resources"]],
+    }
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
@@ -101,14 +133,15 @@ def _rollback(ops: Sequence[RuleOp]) -> list[dict[str, Any]]:
     return out
 
 
-def _resource(plan: Plan, fid: str, ops: list[RuleOp], volume: Volume) -> dict[str, Any]:
-    before = plan.before.filters[fid]
-    after = plan.after.filters[fid]
+def resource_json(before: Filter, after: Filter, ops: Sequence[RuleOp],
+                  volume: Volume) -> dict[str, Any]:
+    """One ChangeSet resource: ``before`` changed into ``after`` by ``ops``. ``pathwarden
+    verify`` rebuilds every resource with this same function and compares."""
     ordered = sorted(ops, key=lambda op: ORDER[op.kind])
     return {
         "cloud": before.cloud,
         "type": before.layer,
-        "id": fid,
+        "id": before.id,
         "name": before.name,
         "account": before.account,
         "region": before.region,
@@ -145,8 +178,8 @@ def build_changeset(plan: Plan, *, policy_file: str, policy_sha256: str,
         for fid, v in c.chosen.per_filter if c.chosen else ():
             volumes[fid] = volumes.get(fid, Volume()) + v
     estate_doc = estate_to_json(plan.before)
-    resources = [_resource(plan, fid, ops, volumes.get(fid, Volume()))
-                 for fid, ops in by_filter.items()]
+    resources = [resource_json(plan.before.filters[fid], plan.after.filters[fid], ops,
+                               volumes.get(fid, Volume())) for fid, ops in by_filter.items()]
     closes = sorted({p for r in resources for p in r["closes"]})
     doc: dict[str, Any] = {
         "format": FORMAT,
@@ -177,6 +210,7 @@ def build_changeset(plan: Plan, *, policy_file: str, policy_sha256: str,
         "collateral": {"address_port_volume": plan.volume.collateral,
                        "flows_broken": plan.flows_broken},
     }
+    doc["content_sha256"] = content_sha256(doc)
     doc["sha256"] = document_sha256(doc)
     return doc
 

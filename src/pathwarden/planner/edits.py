@@ -75,6 +75,18 @@ def fingerprint(f: Filter) -> str:
     return fingerprint_rules(f.rules)
 
 
+def match_rule(f: Filter, rule: Rule) -> str | None:
+    """The id of the rule of ``f`` that is ``rule``: the same id if ``f`` has it with the same
+    content, else the first rule with the same content (a live read names rules differently
+    from a snapshot with synthetic ids), else ``None``."""
+    want = canonical_rule(rule)
+    same = [r for r in f.rules if canonical_rule(r) == want]
+    for r in same:
+        if r.id == rule.id:
+            return r.id
+    return same[0].id if same else None
+
+
 def new_rule_id(r: Rule) -> str:
     body = canonical_json([r.filter_id, canonical_rule(r), r.description])
     return NEW_PREFIX + hashlib.sha256(body).hexdigest()[:12]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def _ports(items: list[dict[str, Any]]) -> str:
+def ports_text(items: list[dict[str, Any]]) -> str:
     parts = []
     for o in items:
         if o["ports"] is None:
@@ -35,7 +35,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
     s = doc["summary"]
     proof = doc["proof"]
     out = [f"# Change request: close {', '.join(s['closes']) or 'nothing'}", ""]
-    out += [f"- ChangeSet sha256: `{doc['sha256']}`",
+    out += [f"- Change sha256 (what an approval names): `{doc['content_sha256']}`",
+            f"- Document sha256: `{doc['sha256']}`",
             f"- Planned by {doc['tool']} as of {doc['as_of']} from "
             f"{', '.join(doc['estate']['sources']) or 'a live estate'} "
             f"(policy `{doc['policy']['file']}`)",
@@ -48,14 +49,14 @@ def render_markdown(doc: dict[str, Any]) -> str:
     for f in doc["findings"]:
         fi = f["finding"]
         out.append(f"- **{fi['path']}** ({fi['kind']}): {fi['from']} -> {fi['to']} is open on "
-                   f"{_ports(fi['open'])}; opened by {', '.join(fi['rules']) or 'unknown'}.")
+                   f"{ports_text(fi['open'])}; opened by {', '.join(fi['rules']) or 'unknown'}.")
         if f["note"]:
             out.append(f"  - {f['note']}")
     out += ["", "## What closes", ""]
     for c in proof["closed"]:
-        out.append(f"- {c['path']} ({c['kind']}): {_ports(c['open'])} closed")
+        out.append(f"- {c['path']} ({c['kind']}): {ports_text(c['open'])} closed")
     if proof["still_open"]:
-        out += [f"- STILL OPEN: {x['path']} ({x['kind']}): {_ports(x['open'])}"
+        out += [f"- STILL OPEN: {x['path']} ({x['kind']}): {ports_text(x['open'])}"
                 for x in proof["still_open"]]
     out += ["", "## What stays open", ""]
     out += [f"- {k['path']}: {k['from']} -> {k['to']} on {k['ports']}" for k in doc["kept"]]
@@ -98,8 +99,13 @@ def render_markdown(doc: dict[str, Any]) -> str:
     for r in doc["resources"]:
         for op in r["rollback"]["operations"]:
             out.append(f"- {r['id']}: {op['action']} {_rule(op['rule']) or op['rule_id']}")
-    out += ["", "## Approve and apply", "", "```sh",
-            "pathwarden approve CHANGESET.json --change CHG... --by NAME --out APPROVAL.yml",
+    out += ["", "## Approve and apply", "",
+            "`approve` and `apply` recompute the proof from the operations above against the "
+            "policy and snapshot before anything is written (`pathwarden verify` shows it):",
+            "", "```sh",
+            "pathwarden verify CHANGESET.json --policy POLICY.yml --snapshot DIR",
+            "pathwarden approve CHANGESET.json --policy POLICY.yml --snapshot DIR "
+            "--change CHG... --by NAME --out APPROVAL.yml",
             "pathwarden apply CHANGESET.json --approval APPROVAL.yml --check   # dry run",
             "pathwarden apply CHANGESET.json --approval APPROVAL.yml", "```", ""]
     return "\n".join(out)

@@ -145,3 +145,15 @@ def filter_volume(
                     opened += size * (n_in + n_out)
             total = total + Volume(closed, collateral, opened)
     return total
+
+
+NOTHING = Region(AddressSet(), AddressSet(), ServiceSet())
+ONE_MEMBER = AddressSet(v4=IntervalSet.span(0, 0))
+
+
+def opened_volume(before: Filter, after: Filter, resolve: Resolver) -> int:
+    """The peer address x service volume ``after`` admits and ``before`` did not, both
+    directions, counted for one member: non-zero exactly when the edit widened the filter
+    for anyone it guards now or later (it does not depend on today's members)."""
+    return sum(filter_volume(before, after, d, ONE_MEMBER, NOTHING, resolve).opened
+               for d in Direction)

@@ -111,8 +111,12 @@ class Store:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_store_path()
         self.label = str(self.path)
+        if path is not None and not self.path.parent.is_dir():
+            raise StoreError(f"{self.label}: the folder {self.path.parent} does not exist; "
+                             "create it first (only the default store's folder is created)")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if path is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
                                         isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error) as e:
