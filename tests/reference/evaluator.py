@@ -193,8 +193,8 @@ class ReferenceEngine:
     def _decide(self, h: Any, fam: Family, satom: int, datom: int) -> Any:
         sid = self.engine.stage_id(h.stage)
         if h.reply:  # the reply packet: from the destination back to the source
-            return self.engine.decision(sid, h.stage, fam, datom, satom)
-        return self.engine.decision(sid, h.stage, fam, satom, datom)
+            return self.engine.decision_at(sid, h.stage, fam, datom, satom)
+        return self.engine.decision_at(sid, h.stage, fam, satom, datom)
 
 
 def _only_self(src: _Side, dst: _Side) -> bool:

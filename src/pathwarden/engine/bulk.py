@@ -234,26 +234,29 @@ def _rows(engine: Engine, fam: Family, units: Units, other: Units, role: Role,
           tab: _Interner) -> Rows:
     cols, col_of_other = np.unique(np.array(other.intervals, dtype=np.int64),
                                    return_inverse=True)
-    row_index: dict[tuple[int, int | None], int] = {}
+    own = _own_groups(engine, fam, units, role)
+    row_index: dict[Hashable, int] = {}
     of_unit = np.empty(len(units), dtype=np.int64)
     halves: list[Half] = []
     slots: list[list[int]] = []
-    slot_index: dict[tuple[int, bool, int | None], int] = {}
+    slot_index: dict[tuple[int, bool, int], int] = {}
     slot_plans: list[tuple[SlotPlan, int]] = []
-    for u, (cls, atom) in enumerate(zip(units.classes, units.atoms, strict=True)):
+    for u, cls in enumerate(units.classes):
         plan = engine.plan(cls, role, fam)
-        key = (cls, atom if plan.uses_own else None)
+        groups = tuple(int(own[(sp.sid, sp.other_is_src)][u]) if sp.own_used else 0
+                       for sp in plan.slots)
+        key = (cls, groups)
         r = row_index.get(key)
         if r is None:
             r = row_index[key] = len(halves)
             halves.append(engine.half(cls, role))
             mine: list[int] = []
-            for sp in plan.slots:
-                skey = (sp.sid, sp.other_is_src, atom if sp.own_used else None)
+            for sp, g in zip(plan.slots, groups, strict=True):
+                skey = (sp.sid, sp.other_is_src, g)
                 sv = slot_index.get(skey)
                 if sv is None:
                     sv = slot_index[skey] = len(slot_plans)
-                    slot_plans.append((sp, atom))
+                    slot_plans.append((sp, g))
                 mine.append(sv)
             slots.append(mine)
         of_unit[u] = r
@@ -263,12 +266,26 @@ def _rows(engine: Engine, fam: Family, units: Units, other: Units, role: Role,
                 vectors)
 
 
+def _own_groups(engine: Engine, fam: Family, units: Units, role: Role
+                ) -> dict[tuple[int, bool], Ints]:
+    """For every stage whose decision depends on the unit's own address: the unit's group in
+    that stage's own-side view, for all units at once."""
+    intervals = np.array(units.intervals, dtype=np.int64)
+    out: dict[tuple[int, bool], Ints] = {}
+    for cls in dict.fromkeys(units.classes):
+        for sp in engine.plan(cls, role, fam).slots:
+            key = (sp.sid, sp.other_is_src)
+            if sp.own_used and key not in out:
+                out[key] = engine.view(sp.sid, sp.stage, fam, not sp.other_is_src).groups(
+                    intervals)
+    return out
+
+
 def _slot_vectors(engine: Engine, fam: Family, cols: Ints,
                   plans: list[tuple[SlotPlan, int]], tab: _Interner) -> Ints:
     """(slots, columns): the local decision id of each slot against each column."""
     out = np.empty((len(plans), len(cols)), dtype=np.int64)
-    atoms = engine.atoms[fam]
-    for sv, (sp, atom) in enumerate(plans):
+    for sv, (sp, own) in enumerate(plans):
         view = engine.view(sp.sid, sp.stage, fam, sp.other_is_src)
         if len(view) == 1:
             groups: list[int] = [0]
@@ -278,9 +295,8 @@ def _slot_vectors(engine: Engine, fam: Family, cols: Ints,
             groups = uniq.tolist()
         dids = []
         for g in groups:
-            other_atom = atoms.sig_of_interval(view.reps[g])
-            s_atom, d_atom = (other_atom, atom) if sp.other_is_src else (atom, other_atom)
-            dids.append(tab.decision(engine.decision(sp.sid, sp.stage, fam, s_atom, d_atom)))
+            s_grp, d_grp = (g, own) if sp.other_is_src else (own, g)
+            dids.append(tab.decision(engine.decision(sp.sid, sp.stage, fam, s_grp, d_grp)))
         out[sv] = dids[0] if inv is None else np.array(dids, dtype=np.int64)[inv.reshape(-1)]
     return out
 

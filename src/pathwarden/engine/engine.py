@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 
+import numpy as np
+
 from pathwarden.engine import verdicts
 from pathwarden.engine.atoms import AtomIndex
 from pathwarden.engine.endpoints import Endpoint, EndpointIndex, SegmentResolver, parse_endpoint
@@ -230,17 +232,22 @@ class Engine:
         return hit
 
     def decision(
-        self, sid: int, stage: FilterStage, fam: Family, src_atom: int, dst_atom: int
+        self, sid: int, stage: FilterStage, fam: Family, src_group: int, dst_group: int
     ) -> Decision:
-        """The stage's decision for a flow between two atoms (memoised)."""
+        """The stage's decision for a flow from any address of group ``src_group`` of the
+        stage's source view to any of group ``dst_group`` of its destination view (memoised;
+        a side the rules never look at is ignored)."""
         comp = self.compiled(sid, stage, fam)
-        key = (sid, fam, src_atom if comp.uses_src else None, dst_atom if comp.uses_dst else None)
+        key = (sid, fam, src_group if comp.uses_src else None,
+               dst_group if comp.uses_dst else None)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
         atoms = self.atoms[fam]
-        s_rep = atoms.representative(src_atom) if comp.uses_src else 0
-        d_rep = atoms.representative(dst_atom) if comp.uses_dst else 0
+        s_rep = atoms.start(self.view(sid, stage, fam, True).reps[src_group]) \
+            if comp.uses_src else 0
+        d_rep = atoms.start(self.view(sid, stage, fam, False).reps[dst_group]) \
+            if comp.uses_dst else 0
         matching = [
             r
             for r, s, d in comp.rules
@@ -251,6 +258,18 @@ class Engine:
             self._memo.clear()
         self._memo[key] = out
         return out
+
+    def decision_at(
+        self, sid: int, stage: FilterStage, fam: Family, src_atom: int, dst_atom: int
+    ) -> Decision:
+        """:meth:`decision` for a flow between two global atoms."""
+        atoms = self.atoms[fam]
+        groups = []
+        for atom, src_side in ((src_atom, True), (dst_atom, False)):
+            view = self.view(sid, stage, fam, src_side)
+            interval = np.array([atoms.first_interval(atom)], dtype=np.int64)
+            groups.append(int(view.groups(interval)[0]))
+        return self.decision(sid, stage, fam, groups[0], groups[1])
 
     def _side_set(
         self, sem: Semantics, peers: tuple[Peer, ...], owner: Filter, fam: Family
