@@ -3,6 +3,7 @@
 from pathwarden.model.addresses import ANY, NOWHERE, AddressSet, Family
 from pathwarden.model.estate import Estate, Network, Notice, PrefixList, Subnet, Workload
 from pathwarden.model.intervals import IntervalSet
+from pathwarden.model.routes import Attachment, Gateway, NextHop, Route, RouteTable
 from pathwarden.model.rules import (
     ANY_PEER,
     Action,
@@ -23,17 +24,22 @@ __all__ = [
     "NO_SERVICES",
     "Action",
     "AddressSet",
+    "Attachment",
     "Direction",
     "Estate",
     "Family",
     "Filter",
     "FilterKind",
+    "Gateway",
     "IntervalSet",
     "Network",
+    "NextHop",
     "Notice",
     "Peer",
     "PeerKind",
     "PrefixList",
+    "Route",
+    "RouteTable",
     "Rule",
     "ServiceSet",
     "Subnet",

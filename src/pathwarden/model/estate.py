@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from pathwarden.model.addresses import NOWHERE, AddressSet, IPAddress, parse_address
+from pathwarden.model.routes import Attachment, Gateway, RouteTable
 from pathwarden.model.rules import Filter
 
 Tags = tuple[tuple[str, str], ...]
@@ -36,6 +37,8 @@ class Workload:
     labels: tuple[str, ...] = ()  # GCP network tags, Azure ASG ids, ...
     service_account: str = ""
     description: str = ""
+    public_addresses: tuple[str, ...] = ()  # public IPv4 (and IPv6) mapped to this workload
+    forwarding: bool = False  # forwards traffic not addressed to it (an appliance)
 
     def ips(self) -> tuple[IPAddress, ...]:
         return tuple(parse_address(a) for a in self.addresses)
@@ -58,6 +61,7 @@ class Subnet:
     region: str = ""
     name: str = ""
     tags: Tags = ()
+    route_table: str = ""  # the explicitly associated route table, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ class Network:
     name: str = ""
     peers: tuple[str, ...] = ()  # networks reachable by private address (active peerings)
     tags: Tags = ()
+    routed: bool = False  # its route tables are in the snapshot: routes decide its paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +108,17 @@ class Estate:
     subnets: Mapping[str, Subnet] = field(default_factory=dict)
     networks: Mapping[str, Network] = field(default_factory=dict)
     prefix_lists: Mapping[str, PrefixList] = field(default_factory=dict)
+    route_tables: Mapping[str, RouteTable] = field(default_factory=dict)
+    attachments: Mapping[str, Attachment] = field(default_factory=dict)
+    gateways: Mapping[str, Gateway] = field(default_factory=dict)
     notices: tuple[Notice, ...] = ()
     partial: bool = False
     sources: tuple[str, ...] = ()
     options: Mapping[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("filters", "subnets", "networks", "prefix_lists", "options"):
+        for name in ("filters", "subnets", "networks", "prefix_lists", "route_tables",
+                     "attachments", "gateways", "options"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         object.__setattr__(self, "_by_id", MappingProxyType({w.id: w for w in self.workloads}))
 
@@ -132,12 +141,18 @@ class Estate:
         subnets: dict[str, Subnet] = {}
         networks: dict[str, Network] = {}
         prefix_lists: dict[str, PrefixList] = {}
+        route_tables: dict[str, RouteTable] = {}
+        attachments: dict[str, Attachment] = {}
+        gateways: dict[str, Gateway] = {}
         options: dict[str, object] = {}
         for e in estates:
             filters.update(e.filters)
             subnets.update(e.subnets)
             networks.update(e.networks)
             prefix_lists.update(e.prefix_lists)
+            route_tables.update(e.route_tables)
+            attachments.update(e.attachments)
+            gateways.update(e.gateways)
             options.update(e.options)
         return Estate(
             workloads=tuple(w for e in estates for w in e.workloads),
@@ -145,6 +160,9 @@ class Estate:
             subnets=subnets,
             networks=networks,
             prefix_lists=prefix_lists,
+            route_tables=route_tables,
+            attachments=attachments,
+            gateways=gateways,
             notices=tuple(n for e in estates for n in e.notices),
             partial=any(e.partial for e in estates),
             sources=tuple(s for e in estates for s in e.sources),

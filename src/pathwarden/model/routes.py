@@ -1,0 +1,114 @@
+"""Routing, normalised: route tables, their routes, transit-gateway attachments and gateways.
+
+One vocabulary for the three clouds (cloud names stay in the providers):
+
+- a :class:`RouteTable` is what a flow's next hop is looked up in: an AWS VPC route table
+  (``kind="vpc"``: explicit subnet associations, else the VPC's main table), an AWS transit
+  gateway route table (``kind="transit"``: its associated attachments look up there), an Azure
+  route table of user-defined routes plus the system routes the loader synthesises
+  (``kind="subnet"``, associated with subnets), a GCP network's routes (``kind="network"``:
+  every instance of the network, filtered by each route's network tags);
+- a :class:`Route` keeps the destination as the cloud wrote it (a CIDR or a prefix-list id) and
+  its resolved addresses; its :class:`NextHop` says what kind of hop the target is;
+- an :class:`Attachment` is an AWS transit-gateway attachment (which network it connects, its
+  subnets, the route table it is associated with);
+- a :class:`Gateway` is an internet, NAT or egress-only gateway (AWS IGW, NAT gateway, EIGW;
+  GCP Cloud NAT on a router), where the flow leaves for, or arrives from, outside addresses.
+
+Workloads carry what exposure needs: public addresses (``Workload.public_addresses``) and
+whether they forward traffic not addressed to them (``Workload.forwarding``: AWS source/dest
+check off, Azure IP forwarding, GCP ``canIpForward``). A network whose routes are in the
+snapshot says so (``Network.routed``); elsewhere the engine assumes "same network or an active
+peering", with a notice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pathwarden.model.addresses import NOWHERE, AddressSet
+
+
+class NextHop(StrEnum):
+    LOCAL = "local"  # inside the network (AWS local, Azure VnetLocal, GCP subnet routes)
+    PEERING = "peering"  # AWS pcx-, Azure VNetPeering, GCP peering routes
+    TRANSIT = "transit"  # AWS tgw-: continue in the attachment's transit route table
+    ATTACHMENT = "attachment"  # a transit route table's target: the attachment's network
+    INTERNET = "internet"  # AWS igw-, Azure Internet, GCP default-internet-gateway
+    EGRESS_ONLY = "egress_only"  # AWS eigw-: IPv6 out, nothing in
+    NAT = "nat"  # AWS nat-: out, nothing in
+    APPLIANCE = "appliance"  # an ENI, instance, IP or load balancer that forwards (NVA)
+    GATEWAY = "gateway"  # VPN/virtual network gateways, endpoints: leaves the estate
+    DROP = "drop"  # blackhole routes, Azure next hop None
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One route. ``id`` names it in explanations (``rtb-0a1:10.2.0.0/16``). ``target`` is the
+    cloud's own id of the next hop (``igw-...``, ``tgw-...``, ``pcx-...``, ``eni-...``, an
+    instance id, an IP address, a TGW attachment id, ``local``). ``priority``: GCP route
+    priority (lower wins between equally long prefixes); ``tags``: GCP network tags the route
+    applies to (none: every instance of the network). ``state`` is ``active`` or
+    ``blackhole``; a blackhole route drops (its next hop is :attr:`NextHop.DROP`)."""
+
+    id: str
+    destination: str
+    addresses: AddressSet
+    next_hop: NextHop
+    target: str = ""
+    priority: int = 0
+    tags: tuple[str, ...] = ()
+    state: str = "active"
+    origin: str = ""  # static, propagated, CreateRouteTable, system, user ...
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTable:
+    id: str
+    cloud: str
+    kind: str  # "vpc", "transit", "subnet", "network"
+    routes: tuple[Route, ...]
+    network: str = ""  # the VPC/VNet/network it belongs to ("" for transit tables)
+    main: bool = False  # AWS: the VPC's main table (subnets without an association use it)
+    subnets: tuple[str, ...] = ()  # explicitly associated subnets
+    gateway: str = ""  # transit tables: the transit gateway id
+    attachments: tuple[str, ...] = ()  # transit tables: the associated attachments
+    account: str = ""
+    region: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """An AWS transit gateway attachment (``kind``: vpc, peering, vpn, direct-connect-gateway,
+    connect). ``resource`` is the attached network (a VPC id for ``vpc``); ``subnets`` the
+    attachment's subnets in it; ``route_table`` the transit route table it is associated with
+    ("" when none: its traffic is dropped)."""
+
+    id: str
+    gateway: str
+    kind: str
+    resource: str = ""
+    subnets: tuple[str, ...] = ()
+    route_table: str = ""
+    state: str = "available"
+    account: str = ""
+    region: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Gateway:
+    """Where flows leave for (or arrive from) outside addresses: ``kind`` internet (AWS IGW),
+    egress_only (AWS EIGW), nat (AWS NAT gateway, GCP Cloud NAT). ``network`` is the VPC it is
+    attached to; ``subnet`` the NAT gateway's subnet; ``public`` its public addresses."""
+
+    id: str
+    cloud: str
+    kind: NextHop
+    network: str = ""
+    subnet: str = ""
+    public: AddressSet = NOWHERE
+    state: str = "available"
+    account: str = ""
+    region: str = ""
