@@ -1,7 +1,16 @@
 """The shared, frozen model every provider normalises into."""
 
 from pathwarden.model.addresses import ANY, NOWHERE, AddressSet, Family
-from pathwarden.model.estate import Estate, Network, Notice, PrefixList, Subnet, Workload
+from pathwarden.model.estate import (
+    Estate,
+    Lookup,
+    Missing,
+    Network,
+    Notice,
+    PrefixList,
+    Subnet,
+    Workload,
+)
 from pathwarden.model.intervals import IntervalSet
 from pathwarden.model.rules import (
     ANY_PEER,
@@ -29,6 +38,8 @@ __all__ = [
     "Filter",
     "FilterKind",
     "IntervalSet",
+    "Lookup",
+    "Missing",
     "Network",
     "Notice",
     "Peer",

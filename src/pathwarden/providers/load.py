@@ -7,8 +7,10 @@ A folder is recognised by the files it holds (DESIGN.md, "Snapshot directory"):
 - (c) a mixed estate: ``aws/``, ``azure/``, ``gcp/`` below it, each laid out as (a) or (b).
 
 Every snapshot found is loaded by its cloud's loader from :data:`SNAPSHOT_LOADERS` and the
-results are merged with :meth:`Estate.merge`. A path that does not exist or holds nothing
-recognisable is a :class:`SnapshotError` that lists the file names expected.
+results are merged with :meth:`Estate.merge`; references one snapshot makes to objects no
+snapshot holds are then settled (:mod:`pathwarden.providers.references`: a notice each, and a
+partial estate). A path that does not exist or holds nothing recognisable is a
+:class:`SnapshotError` that lists the file names expected.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathwarden.providers.aws import load as aws_load
 from pathwarden.providers.azure import load as azure_load
 from pathwarden.providers.gcp import load as gcp_load
 from pathwarden.providers.jsondoc import gc_paused
+from pathwarden.providers.references import settle
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +58,17 @@ class SnapshotLoader:
 
 
 def _load_aws(directory: Path, scope: Scope, ephemeral_ports: tuple[int, int]) -> Estate:
-    return aws_load.load_aws_snapshot(
+    return aws_load.read_aws_snapshot(
         directory, account=scope.account, region=scope.region, ephemeral_ports=ephemeral_ports
     )
 
 
 def _load_azure(directory: Path, scope: Scope, ephemeral_ports: tuple[int, int]) -> Estate:
-    return azure_load.load_azure_snapshot(directory)
+    return azure_load.read_azure_snapshot(directory)
 
 
 def _load_gcp(directory: Path, scope: Scope, ephemeral_ports: tuple[int, int]) -> Estate:
-    return gcp_load.load_gcp_snapshot(directory, project=scope.account)
+    return gcp_load.read_gcp_snapshot(directory, project=scope.account)
 
 
 AWS_ACCOUNT = re.compile(r"\d{12}")
@@ -116,7 +119,7 @@ def load_estate(
             for loader, folder, scope in find_snapshots(path):
                 estates.append(loader.load(folder, scope, (lo, hi)))
             estates.extend(_discovery_gaps(path))
-    estate = Estate.merge(estates)
+    estate = settle(Estate.merge(estates))
     options = dict(estate.options)
     options["aws.ephemeral_ports"] = (lo, hi)
     return replace(estate, options=options, notices=estate.notices + _duplicates(estate))

@@ -186,6 +186,7 @@ def prefix_list(
         addresses=addresses,
         entries=tuple(texts),
         max_entries=(described.integer("MaxEntries") or 0) if described else 0,
+        stub=entries is None,
     )
 
 
