@@ -522,11 +522,12 @@ def test_mixed_folder_and_repeated_paths(tmp_path: Path) -> None:
     assert estate.workloads[0].region == "us-east-1"
 
 
-def test_the_same_folder_twice_is_reported(tmp_path: Path) -> None:
+def test_the_same_folder_twice_is_read_once(tmp_path: Path) -> None:
     snap = write_snapshot(tmp_path / "s", interfaces=[eni("eni-1", ["10.0.0.5"], [])])
     estate = load_estate([snap, snap])
-    assert [(n.code, n.source) for n in estate.notices if n.code == "duplicate-id"] == [
-        ("duplicate-id", "eni-1")
+    assert [w.id for w in estate.workloads] == ["eni-1"]
+    assert [(n.code, n.source) for n in estate.notices if n.code == "duplicate-snapshot"] == [
+        ("duplicate-snapshot", str(snap))
     ]
 
 
