@@ -1,4 +1,5 @@
-"""The same snapshot given twice is loaded once (issue 14, 6b).
+"""The same snapshot given twice is loaded once (issue 14, 6b), and routing is an assumption
+stated in the estate's notices (6c).
 
 Before, ``--snapshot S --snapshot S`` loaded S twice: every segment had each member twice.
 """
@@ -80,3 +81,17 @@ def test_segments_are_not_doubled_by_a_repeated_snapshot() -> None:
     members = {s["segment"]: len(s["members"]) for s in json.loads(twice.stdout)["segments"]}
     assert members == {s["segment"]: len(s["members"]) for s in json.loads(once.stdout)["segments"]}
     assert members["workstations"] == 20
+
+
+def test_routes_are_an_assumption_named_once(tmp_path: Path) -> None:
+    estate = load_estate([MIXED])
+    (routes,) = [n for n in estate.notices if n.code == "routes-assumed"]
+    assert routes.message.startswith(
+        "routes are not evaluated: a workload is taken to reach another in the same network or "
+        "in a network joined to it by an active peering, and no other")
+    assert routes.message.endswith("; gcp: no routes.json in the snapshot")
+    assert routes.source == "aws, azure, gcp"
+    snap = write_snapshot(tmp_path / "s", interfaces=[eni("eni-1", ["10.0.0.5"], [])])
+    (snap / "describe-route-tables.json").write_text('{"RouteTables": []}')
+    (aws,) = [n.message for n in load_estate([snap]).notices if n.code == "routes-assumed"]
+    assert aws.endswith("; aws: describe-route-tables.json not evaluated yet")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pathwarden.errors import InputError, SnapshotError
 from pathwarden.model import Estate
+from pathwarden.providers.assumptions import route_notices
 from pathwarden.providers.aws import load as aws_load
 from pathwarden.providers.azure import load as azure_load
 from pathwarden.providers.duplicates import Loaded
@@ -127,7 +128,7 @@ def load_estate(
     estate = settle(Estate.merge(loaded.estates()))
     options = dict(estate.options)
     options["aws.ephemeral_ports"] = (lo, hi)
-    notices = estate.notices + tuple(loaded.notices)
+    notices = estate.notices + tuple(loaded.notices) + route_notices(loaded.folders)
     return replace(estate, options=options, notices=notices)
 
 
