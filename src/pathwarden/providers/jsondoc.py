@@ -253,6 +253,8 @@ def read_json(path: Path, label: str) -> object:
         ) from e
     except UnicodeDecodeError as e:
         raise SnapshotError(label, f"not valid JSON: not UTF-8 text ({e.reason})") from e
+    except RecursionError as e:  # the C decoder recurses once per nesting level
+        raise SnapshotError(label, "not valid JSON: nested too deeply for a CLI listing") from e
 
 
 def open_document(path: Path, label: str, top_key: str, command: str) -> Node:
