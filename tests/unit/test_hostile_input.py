@@ -3,14 +3,21 @@ case below was a traceback (or a silently accepted value) before its fix."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
-from pathwarden.errors import SnapshotError
+from pathwarden.cli.main import cli
+from pathwarden.errors import PolicyError, SnapshotError
+from pathwarden.policy import parse_policy
 from pathwarden.providers.load import load_estate
 from tests.unit.awssnapshot import eni, perm, sg, write_snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
+MULTI = ROOT / "examples" / "multi-cloud"
 
 
 def aws(tmp_path: Path, **items: list[dict[str, Any]]) -> Path:
@@ -65,3 +72,41 @@ def test_ipv6_addresses_not_a_list(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match=r"NetworkInterfaces\[0\].Ipv6Addresses: expected a "
                                             "list, found -1"):
         load_estate([snap])
+
+
+def _gcp_with_name(tmp_path: Path, suffix: str, raw: bool) -> Path:
+    folder = tmp_path / "gcp"
+    folder.mkdir()
+    for src in (MULTI / "snapshot" / "gcp").glob("*.json"):
+        (folder / src.name).write_bytes(src.read_bytes())
+    doc = json.loads((folder / "instances.json").read_text())
+    doc[0]["name"] += suffix
+    text = json.dumps(doc, ensure_ascii=not raw)
+    (folder / "instances.json").write_bytes(text.encode("utf-8", "surrogatepass"))
+    return folder
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["escape", "utf8-bytes"])
+def test_an_unpaired_surrogate_in_a_snapshot(tmp_path: Path, raw: bool) -> None:
+    """``"name": "vm\\ud800"`` loaded, and printing the name raised UnicodeEncodeError."""
+    folder = _gcp_with_name(tmp_path, "\ud800", raw)
+    r = CliRunner().invoke(cli, ["segments", "--policy", str(MULTI / "policy.yml"),
+                                 "--snapshot", str(folder)])
+    assert r.exit_code == 1
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+    assert r.stderr.startswith(f"pathwarden: error: {folder / 'instances.json'}: not valid JSON")
+    assert r.stderr.count("\n") == 1
+
+
+def test_a_surrogate_pair_is_text(tmp_path: Path) -> None:
+    folder = _gcp_with_name(tmp_path, "\U0001f642", raw=False)  # written as \ud83d\ude42
+    assert "\\ud83d\\ude42" in (folder / "instances.json").read_text()
+    assert any(w.name.endswith("\U0001f642") for w in load_estate([folder]).workloads)
+
+
+def test_an_unpaired_surrogate_in_a_policy() -> None:
+    text = (MULTI / "policy.yml").read_text().replace(
+        "owner: it-endpoint@example.com", 'owner: "it\\ud800"', 1)
+    with pytest.raises(PolicyError, match=r"p.yml:\d+:\d+: unpaired UTF-16 surrogate escape "
+                                          r"\\ud800"):
+        parse_policy(text, "p.yml")
