@@ -110,3 +110,13 @@ def test_an_unpaired_surrogate_in_a_policy() -> None:
     with pytest.raises(PolicyError, match=r"p.yml:\d+:\d+: unpaired UTF-16 surrogate escape "
                                           r"\\ud800"):
         parse_policy(text, "p.yml")
+
+
+def test_an_unknown_segment_endpoint_names_the_policy_file() -> None:
+    policy = str(MULTI / "policy.yml")
+    r = CliRunner().invoke(cli, ["reach", "--policy", policy, "--snapshot",
+                                 str(MULTI / "snapshot" / "gcp"), "--from", "segment:nope",
+                                 "--to", "segment:backup-console"])
+    assert r.exit_code == 1
+    assert r.stderr == f"pathwarden: error: {policy}: unknown segment 'nope'; expected one of: " \
+                       "workstations, backup-console, jump-hosts\n"
