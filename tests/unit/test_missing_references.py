@@ -115,6 +115,25 @@ def test_aws_peer_group_in_another_account_snapshot_is_supplied(tmp_path: Path) 
     assert missing(both) == {} and not both.partial
 
 
+def test_aws_subnet_shared_into_another_account_keeps_the_owners_nacl(tmp_path: Path) -> None:
+    """A participant account sees the shared subnet but not its NACL; the owner's snapshot
+    holds the NACL. Given both, in either order, the subnet has its NACL and nothing is
+    missing; the participant alone is partial."""
+    subnet = {"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.0.0/24"}
+    acl = {"NetworkAclId": "acl-1", "VpcId": "vpc-1", "IsDefault": True, "Entries": [],
+           "Associations": [{"SubnetId": "subnet-1", "NetworkAclId": "acl-1"}]}
+    owner = write_snapshot(tmp_path / "owner", acls=[acl], subnets=[subnet],
+                           interfaces=[eni("eni-1", ["10.0.0.5"], [])])
+    participant = write_snapshot(tmp_path / "participant", acls=[], subnets=[subnet],
+                                 interfaces=[eni("eni-2", ["10.0.0.6"], [])])
+    alone = load_estate([participant])
+    assert list(missing(alone)) == ["vpc-1"] and alone.partial
+    for order in ([owner, participant], [participant, owner]):
+        estate = load_estate(order)
+        assert missing(estate) == {} and not estate.partial
+        assert estate.subnets["subnet-1"].filters == ("acl-1",)
+
+
 # -- Azure -----------------------------------------------------------------------------------
 def _nic(name: str, ip: str, subnet: str, nsg: str = "", asgs: tuple[str, ...] = ()) -> Any:
     ipc: dict[str, Any] = {"name": "ipconfig1", "privateIPAddress": ip, "subnet": {"id": subnet},

@@ -103,7 +103,8 @@ class Lookup(StrEnum):
     NETWORK = "network"  # estate.networks, not a stub
     PREFIX_LIST = "prefix_list"  # estate.prefix_lists, not a stub
     SERVICE_ACCOUNT = "service_account"  # a workload runs as it (GCP)
-    NOWHERE = "nowhere"  # no other snapshot can supply it (a subnet's missing NACL)
+    SUBNET_FILTER = "subnet_filter"  # estate.subnets[key] has a filter (an AWS subnet's NACL)
+    NOWHERE = "nowhere"  # no other snapshot can supply it
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +199,14 @@ _Stubbed = TypeVar("_Stubbed", Subnet, Network, PrefixList)
 
 
 def _update(into: dict[str, _Stubbed], items: Mapping[str, _Stubbed]) -> None:
-    """``into.update(items)``, except that a stub never replaces a described object."""
+    """``into.update(items)``, except that a stub never replaces a described object, nor a
+    subnet without filters one with (an AWS subnet shared into another account: the owner's
+    snapshot holds its NACL, the participant's only the subnet)."""
     for key, item in items.items():
         old = into.get(key)
-        if old is None or not item.stub or old.stub:
+        if old is None or _rank(item) >= _rank(old):
             into[key] = item
+
+
+def _rank(item: Subnet | Network | PrefixList) -> tuple[bool, bool]:
+    return (not item.stub, bool(item.filters) if isinstance(item, Subnet) else False)

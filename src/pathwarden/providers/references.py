@@ -50,6 +50,9 @@ def _supplied(estate: Estate, m: Missing, accounts: set[str]) -> bool:
         return key in estate.filters
     if m.lookup is Lookup.SERVICE_ACCOUNT:
         return key in accounts
+    if m.lookup is Lookup.SUBNET_FILTER:
+        subnet = estate.subnets.get(key)
+        return subnet is not None and bool(subnet.filters)
     found: Subnet | Network | PrefixList | None = None
     if m.lookup is Lookup.SUBNET:
         found = estate.subnets.get(key)

@@ -266,11 +266,12 @@ class _Loader:
                 self.miss("network ACL of subnet", sid, "", f"no network ACL in "
                           f"{NETWORK_ACLS.name} is associated with it and {s.network} has no "
                           "default one there: it is treated as allowing everything",
-                          Lookup.NOWHERE)
+                          Lookup.SUBNET_FILTER)
             elif acl is None and root is not None:
+                # (a subnet shared into this account: the owner's snapshot may hold the NACL)
                 self.miss("default network ACL of VPC", s.network or sid, "", f"no network "
                           f"ACL of it is in {NETWORK_ACLS.name}: its subnets are treated as if "
-                          "their NACLs allowed everything", Lookup.NOWHERE)
+                          "their NACLs allowed everything", Lookup.SUBNET_FILTER, sid)
             if acl is not None:
                 subnets[sid] = replace(s, filters=(acl,))
         return nacls
