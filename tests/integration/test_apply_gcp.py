@@ -44,7 +44,8 @@ def fake() -> Iterator[FakeCompute]:
     f.firewalls = _example("firewall-rules.json")
     f.instances = _example("instances.json")
     f.networks = _example("networks.json")
-    f.subnets, f.hierarchy = [], []
+    f.subnets = _example("subnets.json")  # the instances' subnetworks: a complete estate
+    f.hierarchy = []
     f.start()
     yield f
     f.stop()

@@ -60,7 +60,11 @@ def test_discovery_pages_and_loads(arm: FakeArm, tmp_path: Path) -> None:
     assert "properties" in body["value"][0]  # the REST shape
     assert json.loads((tmp_path / "snap" / "manifest.json").read_text())["partial"] is False
     estate = load_azure_snapshot(tmp_path / "snap")
-    assert not estate.partial
+    # discovery is complete; the estate is partial only because the published NIC example
+    # names an NSG that is in none of the published NSG examples
+    assert estate.partial
+    assert [n.source.rsplit("/", 1)[1] for n in estate.notices
+            if n.code in ("missing-reference", "discovery-failed")] == ["nsg"]
     assert [w.name for w in estate.workloads] == ["test-nic"]
     # the admin rule denies RDP to the NIC before any NSG; the NIC NSG is not in the examples
     opened = Engine(estate).reach("8.8.8.8", "test-nic").open

@@ -251,10 +251,24 @@ def test_nacl_entries_and_default_association(tmp_path: Path) -> None:
 
 
 def test_vpc_without_nacls_is_assumed_open(tmp_path: Path) -> None:
-    snap = write_snapshot(tmp_path / "s", acls=[], interfaces=[eni("eni-1", ["10.0.0.5"], [])])
+    """No NACL file: an assumption, stated once per VPC; the estate is not partial."""
+    snap = write_snapshot(tmp_path / "s", interfaces=[eni("eni-1", ["10.0.0.5"], [])])
     estate = load_aws_snapshot(snap)
     assert estate.subnets["subnet-1"].filters == ()
     assert [n.source for n in estate.notices if n.code == "nacl-assumed-open"] == ["vpc-1"]
+    assert not estate.partial
+
+
+def test_vpc_missing_from_the_nacl_file_makes_the_estate_partial(tmp_path: Path) -> None:
+    """A NACL file without the VPC's NACLs (every VPC has a default one): its subnets are
+    treated as open, and the estate says it is incomplete."""
+    snap = write_snapshot(tmp_path / "s", acls=[], interfaces=[eni("eni-1", ["10.0.0.5"], [])])
+    estate = load_aws_snapshot(snap)
+    assert estate.subnets["subnet-1"].filters == ()
+    (notice,) = [n for n in estate.notices if n.code == "missing-reference"]
+    assert notice.source == "vpc-1"
+    assert notice.message.startswith("default network ACL of VPC vpc-1 is not in the snapshot")
+    assert estate.partial
 
 
 # -- ENIs, instances, subnets, VPCs ----------------------------------------------------------
@@ -412,14 +426,19 @@ def test_peering_and_stale_references(tmp_path: Path) -> None:
     assert estate.networks["vpc-1"].peers == ("vpc-2",)
     assert estate.networks["vpc-2"].peers == ("vpc-1",)
     assert estate.networks["vpc-3"].peers == ()
-    stale_notices = [n for n in estate.notices if n.code == "stale-reference"]
-    assert {n.source for n in stale_notices} == {
-        "sg-1/ingress/tcp/22-22/sg-0peer",
-        "sg-1/ingress/tcp/22-22/sg-gone",
+    # a peering that is gone: the reference is stale, known to match nothing
+    (stale,) = [n for n in estate.notices if n.code == "stale-reference"]
+    assert stale.source == "sg-1/ingress/tcp/22-22/sg-0peer"
+    assert "pcx-0old" in stale.message and "deleted" in stale.message
+    # groups that are simply not in the snapshot: unknown, so the estate is incomplete
+    missing = {n.source: n.message for n in estate.notices if n.code == "missing-reference"}
+    assert missing == {
+        "sg-gone": "security group sg-gone is not in the snapshot (sg-1/ingress/tcp/22-22/"
+        "sg-gone names it): a rule naming it matches no address",
+        "sg-unknown": "security group sg-unknown is not in the snapshot (eni-1 names it): its "
+        "rules are unknown, so nothing it allows is seen",
     }
-    assert any("pcx-0old" in n.message and "deleted" in n.message for n in stale_notices)
-    (unknown,) = [n for n in estate.notices if n.code == "unknown-security-group"]
-    assert "sg-unknown" in unknown.message and unknown.source == "eni-1"
+    assert estate.partial
 
 
 def test_prefix_lists(tmp_path: Path) -> None:
@@ -436,8 +455,12 @@ def test_prefix_lists(tmp_path: Path) -> None:
     pl = estate.prefix_lists["pl-a"]
     assert (pl.name, pl.max_entries, pl.entries) == ("corp", 5, ("10.0.0.0/8", "192.168.0.0/16"))
     assert pl.addresses == AddressSet.parse("10.0.0.0/8") | AddressSet.parse("192.168.0.0/16")
-    (notice,) = [n for n in estate.notices if n.code == "prefix-list-missing"]
-    assert "pl-b" in notice.message
+    (notice,) = [n for n in estate.notices if n.code == "missing-reference"]
+    assert notice.source == "pl-b" and "get-managed-prefix-list-entries/pl-b.json" in (
+        notice.message
+    )
+    assert estate.prefix_lists["pl-b"].stub and not pl.stub
+    assert estate.partial
 
 
 def test_truncated_output_makes_the_estate_partial(tmp_path: Path) -> None:
@@ -499,11 +522,12 @@ def test_mixed_folder_and_repeated_paths(tmp_path: Path) -> None:
     assert estate.workloads[0].region == "us-east-1"
 
 
-def test_the_same_folder_twice_is_reported(tmp_path: Path) -> None:
+def test_the_same_folder_twice_is_read_once(tmp_path: Path) -> None:
     snap = write_snapshot(tmp_path / "s", interfaces=[eni("eni-1", ["10.0.0.5"], [])])
     estate = load_estate([snap, snap])
-    assert [(n.code, n.source) for n in estate.notices if n.code == "duplicate-id"] == [
-        ("duplicate-id", "eni-1")
+    assert [w.id for w in estate.workloads] == ["eni-1"]
+    assert [(n.code, n.source) for n in estate.notices if n.code == "duplicate-snapshot"] == [
+        ("duplicate-snapshot", str(snap))
     ]
 
 

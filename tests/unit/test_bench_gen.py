@@ -143,7 +143,8 @@ def test_pathwarden_loads_it(snap: tuple[Path, Summary]) -> None:
     assert len(estate.subnets) == SIZES["subnets"]
     assert len(estate.prefix_lists) == SIZES["prefix_lists"]
     assert not estate.partial
-    assert [n for n in estate.notices if n.code != "missing-file"] == []
+    # only assumptions: the optional files it leaves out, and routes
+    assert {n.code for n in estate.notices} <= {"missing-file", "routes-assumed"}
 
 
 def test_cli_reports_bad_sizes_in_one_line(

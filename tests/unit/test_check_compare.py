@@ -275,7 +275,7 @@ def test_clean_estate_has_no_findings() -> None:
 
 def test_json_contract() -> None:
     doc = run().to_json()
-    assert set(doc) == {"findings", "partial", "summary"}
+    assert set(doc) == {"findings", "partial", "summary", "notices"}  # notices: the estate's
     first = doc["findings"][0]
     assert {k: first[k] for k in ("path", "kind", "from", "to", "stage")} == {
         "path": "ws-to-backup",

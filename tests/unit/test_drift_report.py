@@ -56,7 +56,8 @@ def test_text_partial_and_clean(report: DriftReport) -> None:
 
 def test_json(report: DriftReport) -> None:
     doc = json.loads(render_drift(report, "json"))
-    assert set(doc) == {"baseline", "current", "partial", "inventory", "paths", "summary"}
+    assert set(doc) == {"baseline", "current", "partial", "inventory", "paths", "summary",
+                        "notices"}
     assert doc["partial"] is False
     [path] = doc["paths"]
     assert path["opened"] == [{"protocol": "tcp", "ports": [[3389, 3389]]}]

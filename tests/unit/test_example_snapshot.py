@@ -103,4 +103,5 @@ def test_backup_subnet_nacl(estate: Estate) -> None:
 
 
 def test_only_expected_notices(estate: Estate) -> None:
-    assert sorted(n.code for n in estate.notices) == ["stale-reference"]
+    assert sorted(n.code for n in estate.notices) == ["routes-assumed", "stale-reference"]
+    assert not estate.partial

@@ -200,8 +200,8 @@ def test_prefix_list_peer_and_host_bits(tmp_path: Path) -> None:
     assert cidr.description == "testcidr"
     assert all(r.services == ServiceSet.tcp(80) for r in ingress)
     # no entries for pl-63a5400b in this recording
-    notice = next(n for n in estate.notices if n.code == "prefix-list-missing")
-    assert "pl-63a5400b" in notice.message
+    notice = next(n for n in estate.notices if n.code == "missing-reference")
+    assert notice.source == "pl-63a5400b" and estate.partial
     # sg_controllers: egress -1 to 10.0.0.0/8 and to itself
     ctl = estate.filters["sg-c573e6b3"].direction(Direction.EGRESS)
     assert {r.dst[0].value for r in ctl} == {"10.0.0.0/8", "sg-c573e6b3"}
@@ -288,8 +288,10 @@ def test_nat_gateway_and_endpoint_enis_are_workloads(tmp_path: Path) -> None:
         "subnet-0e307f2214f524f96",
         "subnet-0897a33a30b9945ed",
     }
-    unknown = {n.source for n in estate.notices if n.code == "unknown-security-group"}
-    assert "eni-099fba10036bb0b1b" in unknown  # sg-08d3f62092b3ec2dd is not in the snapshot
+    unknown = {n.source: n.message for n in estate.notices if n.code == "missing-reference"}
+    # sg-08d3f62092b3ec2dd is not in the snapshot
+    assert "eni-099fba10036bb0b1b" in unknown["sg-08d3f62092b3ec2dd"]
+    assert estate.partial
 
 
 def test_multi_eni_instances_one_workload_per_eni(tmp_path: Path) -> None:
@@ -319,7 +321,7 @@ def test_multi_eni_instances_one_workload_per_eni(tmp_path: Path) -> None:
     (only,) = private.rules
     assert only.src == (Peer(PeerKind.CIDR, "10.0.0.0/16"),) and only.description == "private"
     assert private.direction(Direction.EGRESS) == ()  # IpPermissionsEgress is []
-    assert "unknown-security-group" not in codes(estate)
+    assert "missing-reference" not in codes(estate)
 
 
 def test_igw_subnet_scenario(tmp_path: Path) -> None:
@@ -345,10 +347,12 @@ def test_igw_subnet_scenario(tmp_path: Path) -> None:
         "subnet-02e1a5b426e2b16a9",
         ("10.0.2.57",),
     )
-    # only an empty describe-security-groups.json: every ENI's group is unknown
-    assert {n.source for n in estate.notices if n.code == "unknown-security-group"} == {
-        w.id for w in estate.workloads
-    }
+    # only an empty describe-security-groups.json: every ENI's group is unknown, one notice
+    # per group naming its ENIs
+    named = " ".join(n.message for n in estate.notices if n.code == "missing-reference")
+    assert all(w.id in named or " more" in named for w in estate.workloads)
+    groups = {g for w in estate.workloads for g in w.filters}
+    assert {n.source for n in estate.notices if n.code == "missing-reference"} >= groups
 
 
 def test_cloudmapper_demo_account(tmp_path: Path) -> None:

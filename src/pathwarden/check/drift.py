@@ -36,7 +36,7 @@ from pathwarden.check.estate_diff import Change, InventoryChange, Item, diff_est
 from pathwarden.check.findings import Kind
 from pathwarden.check.reaching import EngineLike, ReachLike, reach
 from pathwarden.engine.engine import Engine
-from pathwarden.model import NO_SERVICES, Estate, ServiceSet
+from pathwarden.model import NO_SERVICES, Estate, Notice, ServiceSet
 from pathwarden.policy.model import Policy, Stage
 from pathwarden.policy.segments import segment_resolver
 
@@ -111,6 +111,35 @@ class PathChange:
 
 
 @dataclass(frozen=True, slots=True)
+class EstateNotice:
+    """A notice of the baseline, of the current estate, or of both (same code and text)."""
+
+    estate: str  # "baseline" | "current" | "both"
+    notice: Notice
+
+    def to_json(self) -> dict[str, str]:
+        n = self.notice
+        return {"code": n.code, "message": n.message, "source": n.source, "estate": self.estate}
+
+    def labelled(self) -> Notice:
+        """The notice with ``baseline:``/``current:`` before its message (not for both)."""
+        n = self.notice
+        return n if self.estate == "both" else Notice(n.code, f"{self.estate}: {n.message}",
+                                                      n.source)
+
+
+def estate_notices(baseline: Estate, current: Estate) -> tuple[EstateNotice, ...]:
+    """Every notice of both estates; one said by both is listed once, as ``both``."""
+    before = {(n.code, n.message) for n in baseline.notices}
+    after = {(n.code, n.message) for n in current.notices}
+    out = [EstateNotice("both" if (n.code, n.message) in before else "current", n)
+           for n in current.notices]
+    out += [EstateNotice("baseline", n) for n in baseline.notices
+            if (n.code, n.message) not in after]
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
 class DriftReport:
     inventory: tuple[InventoryChange, ...]
     paths: tuple[PathChange, ...]
@@ -120,6 +149,7 @@ class DriftReport:
     current_partial: bool = False
     policy_file: str | None = None
     fail_on: FailOn = FailOn.ANY
+    notices: tuple[EstateNotice, ...] = ()
 
     @property
     def partial(self) -> bool:
@@ -162,6 +192,7 @@ class DriftReport:
             "inventory": [i.to_json() for i in self.inventory],
             "paths": [p.to_json() for p in self.paths],
             "summary": self.summary(),
+            "notices": [n.to_json() for n in self.notices],
         }
 
 
@@ -244,4 +275,5 @@ def drift(baseline: Estate, current: Estate, policy: Policy | None = None, *,
         current_partial=current.partial,
         policy_file=policy.file if policy is not None else None,
         fail_on=fail_on,
+        notices=estate_notices(baseline, current),
     )

@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pathwarden.model import ServiceSet
+from pathwarden.model import Notice, ServiceSet
 from pathwarden.policy.model import Policy, Stage
 
 
@@ -95,6 +95,7 @@ class CheckResult:
     as_of: date
     policy: Policy
     warnings: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()  # the estate's (loader assumptions, missing objects)
 
     @property
     def policy_file(self) -> str:
@@ -136,9 +137,13 @@ class CheckResult:
         }
 
     def to_json(self) -> dict[str, Any]:
-        """DESIGN.md's check contract: ``{"findings": [...], "partial": ..., "summary": ...}``."""
+        """DESIGN.md's check contract: ``{"findings": [...], "partial": ..., "summary": ...}``,
+        plus ``notices``: what the estate assumed or could not find."""
         return {
             "findings": [f.to_json() for f in self.findings],
             "partial": self.partial,
             "summary": self.summary(),
+            "notices": [
+                {"code": n.code, "message": n.message, "source": n.source} for n in self.notices
+            ],
         }

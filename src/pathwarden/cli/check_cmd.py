@@ -11,6 +11,7 @@ snapshot and the result in the store (:mod:`pathwarden.store`).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -82,6 +83,7 @@ def check(
     with open_estate(spec, load_snapshots) as loaded:
         day = as_of.date() if as_of else date.today()
         result = compare(Engine(loaded.estate), policy, as_of=day)
+        result = replace(result, notices=loaded.estate.notices)
         code = exit_code(result)
         if store_path:
             _record(store_path, loaded, policy_file, result, code)

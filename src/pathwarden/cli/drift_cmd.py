@@ -128,7 +128,8 @@ def _approve(spec: EstateSpec, store_path: str | None, scope: str | None,
             raise InputError("--approve-baseline: give one snapshot folder")
         if current.estate.partial:
             raise InputError("refusing to approve a partial snapshot as the baseline: "
-                             "discovery of part of the scope failed")
+                             "discovery of part of the scope failed, or the snapshot lacks "
+                             "objects it references (see `pathwarden check` notes)")
         with Store(store_path) as store:
             key = scope or _scope(current)
             record, _ = store.put_snapshot(current.folders[0], source=current.label, scope=key,

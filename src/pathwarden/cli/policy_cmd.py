@@ -9,6 +9,7 @@ import click
 from pathwarden.cli.check_cmd import policy_option
 from pathwarden.cli.common import echo, load_snapshots, snapshot_options
 from pathwarden.policy import SegmentView, describe_segments, load_policy, render_schema
+from pathwarden.report.notices import notes_text, notices_json
 
 
 @click.group("policy")
@@ -53,10 +54,13 @@ def _text(views: list[SegmentView]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def segments(policy_file: str, snapshots: tuple[str, ...], ephemeral_ports: str, fmt: str) -> None:
     """List each segment's members, and warn about segments that match nothing."""
-    views = describe_segments(load_snapshots(snapshots, ephemeral_ports), load_policy(policy_file))
+    estate = load_snapshots(snapshots, ephemeral_ports)
+    views = describe_segments(estate, load_policy(policy_file))
     if fmt == "json":
         warnings = [w for v in views if (w := v.warning())]
-        doc = {"segments": [v.to_json() for v in views], "warnings": warnings}
+        doc = {"segments": [v.to_json() for v in views], "warnings": warnings,
+               "partial": estate.partial, "notices": notices_json(estate.notices)}
         echo(json.dumps(doc, indent=2))
     else:
-        echo(_text(views), nl=False)
+        notes = notes_text(estate.notices)
+        echo(_text(views) + ("\n" + "\n".join(notes) + "\n" if notes else ""), nl=False)

@@ -1,14 +1,20 @@
-"""``pathwarden reach``: what is open between two endpoints, and which rules open it."""
+"""``pathwarden reach``: what is open between two endpoints, and which rules open it.
+
+Every notice of the estate goes with the answer (``notices`` in JSON, a ``notes:`` block in
+text): an open path read off an estate that lacks a security group is not the whole truth.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import click
 
 from pathwarden.cli.common import echo, load_snapshots, snapshot_options
 from pathwarden.engine.endpoints import SegmentResolver
 from pathwarden.engine.engine import Engine
+from pathwarden.report.notices import notes_text, notices_json
 
 
 @click.command()
@@ -36,6 +42,11 @@ def reach(
         segments = segment_resolver(estate, load_policy(policy))
     result = Engine(estate).reach(src, dst, segments=segments)
     if fmt == "json":
-        echo(json.dumps(result.to_json(), indent=2))
+        doc = result.to_json()
+        doc["notices"] = notices_json(estate.notices)
+        echo(json.dumps(doc, indent=2))
     else:
-        echo(result.to_text())
+        # all of the estate's notices once, instead of the engine's own selection of them
+        text = replace(result, notices=()).to_text()
+        notes = notes_text(estate.notices, indent="  ")
+        echo("\n".join([text, "", *notes]) if notes else text)

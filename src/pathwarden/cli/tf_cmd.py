@@ -7,6 +7,7 @@ Exit codes: 0 the plan makes no enforce-stage finding worse, 1 unreadable input,
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -154,14 +155,17 @@ def review_cmd(
         plan = read_plan(plan_json)
     where = _tf_dir(tf_dir, hcl_dir, plan_json)
     locations = Locations(where) if where else None
+    ov = overlay(plan, snapshot)
     result = review(
-        overlay(plan, snapshot),
+        ov,
         policy,
         source=plan.file,
         as_of=as_of.date() if as_of else date.today(),
         fail_on=fail_on,
         locations=locations,
     )
+    # the after-estate's notices (the snapshot's and the plan's) go into every report
+    result = replace(result, after=replace(result.after, notices=ov.after.notices))
     renderers = _renderers()
     text = renderers[fmt](result)
     for note in notes:

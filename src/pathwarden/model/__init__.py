@@ -1,7 +1,16 @@
 """The shared, frozen model every provider normalises into."""
 
 from pathwarden.model.addresses import ANY, NOWHERE, AddressSet, Family
-from pathwarden.model.estate import Estate, Network, Notice, PrefixList, Subnet, Workload
+from pathwarden.model.estate import (
+    Estate,
+    Lookup,
+    Missing,
+    Network,
+    Notice,
+    PrefixList,
+    Subnet,
+    Workload,
+)
 from pathwarden.model.intervals import IntervalSet
 from pathwarden.model.routes import Attachment, Gateway, NextHop, Route, RouteTable
 from pathwarden.model.rules import (
@@ -32,6 +41,8 @@ __all__ = [
     "FilterKind",
     "Gateway",
     "IntervalSet",
+    "Lookup",
+    "Missing",
     "Network",
     "NextHop",
     "Notice",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import MappingProxyType
+from typing import TypeVar
 
 from pathwarden.model.addresses import NOWHERE, AddressSet, IPAddress, parse_address
 from pathwarden.model.routes import Attachment, Gateway, RouteTable
@@ -62,6 +64,7 @@ class Subnet:
     name: str = ""
     tags: Tags = ()
     route_table: str = ""  # the explicitly associated route table, if any
+    stub: bool = False  # only referenced (by a workload): not described by the snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,7 @@ class Network:
     peers: tuple[str, ...] = ()  # networks reachable by private address (active peerings)
     tags: Tags = ()
     routed: bool = False  # its route tables are in the snapshot: routes decide its paths
+    stub: bool = False  # only referenced (by a subnet, workload, rule): not described
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,7 @@ class PrefixList:
     addresses: AddressSet
     entries: tuple[str, ...] = ()
     max_entries: int = 0
+    stub: bool = False  # its entries are not in the snapshot (AWS: no entries file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,39 @@ class Notice:
 
     code: str
     message: str
+    source: str = ""
+
+
+class Lookup(StrEnum):
+    """Where in an :class:`Estate` a referenced object is looked for."""
+
+    FILTER = "filter"  # estate.filters
+    SUBNET = "subnet"  # estate.subnets, not a stub
+    NETWORK = "network"  # estate.networks, not a stub
+    PREFIX_LIST = "prefix_list"  # estate.prefix_lists, not a stub
+    SERVICE_ACCOUNT = "service_account"  # a workload runs as it (GCP)
+    SUBNET_FILTER = "subnet_filter"  # estate.subnets[key] has a filter (an AWS subnet's NACL)
+    NOWHERE = "nowhere"  # no other snapshot can supply it
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A reference to an object the snapshot does not hold: an ENI's security group, a NIC's
+    subnet, a rule's prefix list. The loaders record them; :func:`pathwarden.providers.
+    references.settle` drops those another snapshot of the same estate supplies and turns the
+    rest into notices and a partial estate (what is not there cannot be evaluated).
+
+    ``kind`` names the object for people ("security group"), ``id`` is the id as the referrer
+    writes it, ``key`` the key to look it up by ``lookup`` (often ``id``), ``by`` the referrer,
+    ``effect`` what the estate does without it ("its rules are unknown").
+    """
+
+    kind: str
+    id: str
+    by: str
+    effect: str
+    lookup: Lookup
+    key: str = ""
     source: str = ""
 
 
@@ -115,6 +153,7 @@ class Estate:
     partial: bool = False
     sources: tuple[str, ...] = ()
     options: Mapping[str, object] = field(default_factory=dict)
+    missing: tuple[Missing, ...] = ()  # references not settled yet (see Missing)
 
     def __post_init__(self) -> None:
         for name in ("filters", "subnets", "networks", "prefix_lists", "route_tables",
@@ -134,7 +173,10 @@ class Estate:
 
     @staticmethod
     def merge(estates: list[Estate]) -> Estate:
-        """One estate from several snapshots (accounts, regions, clouds)."""
+        """One estate from several snapshots (accounts, regions, clouds).
+
+        An object one snapshot describes wins over a stub of it that another only references
+        (a GCP Shared VPC host network seen from a service project), whatever the order."""
         if len(estates) == 1:
             return estates[0]
         filters: dict[str, Filter] = {}
@@ -153,6 +195,7 @@ class Estate:
             route_tables.update(e.route_tables)
             attachments.update(e.attachments)
             gateways.update(e.gateways)
+    stub: bool = False  # only referenced (by a workload): not described by the snapshot
             options.update(e.options)
         return Estate(
             workloads=tuple(w for e in estates for w in e.workloads),
@@ -167,4 +210,22 @@ class Estate:
             partial=any(e.partial for e in estates),
             sources=tuple(s for e in estates for s in e.sources),
             options=options,
+            missing=tuple(m for e in estates for m in e.missing),
         )
+
+
+_Stubbed = TypeVar("_Stubbed", Subnet, Network, PrefixList)
+
+
+def _update(into: dict[str, _Stubbed], items: Mapping[str, _Stubbed]) -> None:
+    """``into.update(items)``, except that a stub never replaces a described object, nor a
+    subnet without filters one with (an AWS subnet shared into another account: the owner's
+    snapshot holds its NACL, the participant's only the subnet)."""
+    for key, item in items.items():
+        old = into.get(key)
+        if old is None or _rank(item) >= _rank(old):
+            into[key] = item
+
+
+def _rank(item: Subnet | Network | PrefixList) -> tuple[bool, bool]:
+    return (not item.stub, bool(item.filters) if isinstance(item, Subnet) else False)

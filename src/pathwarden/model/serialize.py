@@ -247,7 +247,7 @@ def _subnet_json(s: Subnet) -> Json:
     return {
         "cloud": s.cloud, "network": s.network, "cidrs": addresses_json(s.cidrs),
         "filters": list(s.filters), "account": s.account, "region": s.region, "name": s.name,
-        "tags": _pairs(s.tags),
+        "tags": _pairs(s.tags), **_stub(s.stub),
     }
 
 
@@ -256,13 +256,20 @@ def _subnet_from_json(sid: str, d: Mapping[str, Any]) -> Subnet:
         id=sid, cloud=d["cloud"], network=d["network"], cidrs=addresses_from_json(d["cidrs"]),
         filters=tuple(d.get("filters", [])), account=d.get("account", ""),
         region=d.get("region", ""), name=d.get("name", ""), tags=_tuples(d.get("tags", [])),
+        stub=bool(d.get("stub", False)),
     )
+
+
+def _stub(stub: bool) -> Json:
+    """``{"stub": true}`` for an object only referenced; nothing for a described one."""
+    return {"stub": True} if stub else {}
 
 
 def _network_json(n: Network) -> Json:
     return {
         "cloud": n.cloud, "cidrs": addresses_json(n.cidrs), "account": n.account,
         "region": n.region, "name": n.name, "peers": list(n.peers), "tags": _pairs(n.tags),
+        **_stub(n.stub),
     }
 
 
@@ -271,13 +278,14 @@ def _network_from_json(nid: str, d: Mapping[str, Any]) -> Network:
         id=nid, cloud=d["cloud"], cidrs=addresses_from_json(d["cidrs"]),
         account=d.get("account", ""), region=d.get("region", ""), name=d.get("name", ""),
         peers=tuple(d.get("peers", [])), tags=_tuples(d.get("tags", [])),
+        stub=bool(d.get("stub", False)),
     )
 
 
 def _prefix_list_json(p: PrefixList) -> Json:
     return {
         "name": p.name, "addresses": addresses_json(p.addresses), "entries": list(p.entries),
-        "max_entries": p.max_entries,
+        "max_entries": p.max_entries, **_stub(p.stub),
     }
 
 
@@ -285,6 +293,7 @@ def _prefix_list_from_json(pid: str, d: Mapping[str, Any]) -> PrefixList:
     return PrefixList(
         id=pid, name=d.get("name", ""), addresses=addresses_from_json(d["addresses"]),
         entries=tuple(d.get("entries", [])), max_entries=int(d.get("max_entries", 0)),
+        stub=bool(d.get("stub", False)),
     )
 
 

@@ -149,7 +149,8 @@ def segment_resolver(estate: Estate, policy: Policy) -> SegmentResolver:
             segment = policy.segment(name)
             if segment is None:
                 known = ", ".join(s.name for s in policy.segments) or "none defined"
-                raise EndpointError(f"unknown segment {name!r}; expected one of: {known}")
+                raise EndpointError(f"{policy.file}: unknown segment {name!r}; expected one "
+                                    f"of: {known}")
             cache[name] = resolve_segment(estate, segment, workload_addresses=taken, index=index)
         return cache[name]
 

@@ -107,7 +107,7 @@ class _Builder:
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 raise self.fail(key_node, "expected a plain text key, found a list or mapping")
-            key = str(key_node.value)
+            key = self.text(key_node)
             if key == "<<":
                 raise self.fail(key_node, "YAML merge keys (<<) are not supported; write keys out")
             if key in out:
@@ -126,7 +126,19 @@ class _Builder:
                 return self.constructor.construct_yaml_int(node)
             except (ValueError, ConstructorError) as e:
                 raise self.fail(node, f"expected an integer, got {node.value!r}") from e
-        return str(node.value)
+        return self.text(node)
+
+    def text(self, node: ScalarNode) -> str:
+        """A scalar's text; a ``"\\ud800"`` escape that is not half of a surrogate pair gives
+        a string no terminal or file can encode, so it is refused here."""
+        value = str(node.value)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            bad = ord(value[e.start])
+            raise self.fail(node, f"unpaired UTF-16 surrogate escape \\u{bad:04x}; expected "
+                            "text") from e
+        return value
 
 
 def load_yaml(text: str, file: str) -> tuple[Any, Positions]:

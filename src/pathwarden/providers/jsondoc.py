@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -237,8 +238,14 @@ def tag_value(tags: Tags, key: str) -> str:
     return ""
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def read_json(path: Path, label: str) -> object:
-    """Parse one file; every failure is a :class:`SnapshotError` naming ``label``."""
+    """Parse one file; every failure is a :class:`SnapshotError` naming ``label``.
+
+    Text must be text: a ``\\ud800``-style escape that is not half of a surrogate pair gives
+    a string no terminal or file can encode, so it is refused here, at the edge."""
     try:
         raw = path.read_bytes()
     except OSError as e:
@@ -246,15 +253,22 @@ def read_json(path: Path, label: str) -> object:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
-        return json.loads(raw)
-    except RecursionError:
-        raise SnapshotError(label, "not usable JSON: nested too deeply") from None
+        # decoded here, strictly: json.loads(bytes) lets UTF-8-encoded surrogates through
+        data = json.loads(raw.decode(json.detect_encoding(raw)))
+        if _SURROGATE_ESCAPE.search(raw):
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return data
     except json.JSONDecodeError as e:
         raise SnapshotError(
             label, f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
         ) from e
     except UnicodeDecodeError as e:
         raise SnapshotError(label, f"not valid JSON: not UTF-8 text ({e.reason})") from e
+    except UnicodeEncodeError as e:
+        raise SnapshotError(label, "not valid JSON text: an unpaired UTF-16 surrogate escape "
+                            f"(\\u{ord(e.object[e.start]):04x})") from e
+    except RecursionError as e:  # the C decoder recurses once per nesting level
+        raise SnapshotError(label, "not usable JSON: nested too deeply") from e
 
 
 def open_document(path: Path, label: str, top_key: str, command: str) -> Node:

@@ -7,8 +7,12 @@ A folder is recognised by the files it holds (DESIGN.md, "Snapshot directory"):
 - (c) a mixed estate: ``aws/``, ``azure/``, ``gcp/`` below it, each laid out as (a) or (b).
 
 Every snapshot found is loaded by its cloud's loader from :data:`SNAPSHOT_LOADERS` and the
-results are merged with :meth:`Estate.merge`. A path that does not exist or holds nothing
-recognisable is a :class:`SnapshotError` that lists the file names expected.
+results are merged with :meth:`Estate.merge`; references one snapshot makes to objects no
+snapshot holds are then settled (:mod:`pathwarden.providers.references`: a notice each, and a
+partial estate). The same snapshot given twice (the same folder by another spelling or a
+symlink, or a copy holding the same workloads) is loaded once (:mod:`.duplicates`). A path
+that does not exist or holds nothing recognisable is a :class:`SnapshotError` that lists the
+file names expected.
 """
 
 from __future__ import annotations
@@ -19,11 +23,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pathwarden.errors import InputError, SnapshotError
-from pathwarden.model import Estate, Notice
+from pathwarden.model import Estate
+from pathwarden.providers.assumptions import route_notices
 from pathwarden.providers.aws import load as aws_load
 from pathwarden.providers.azure import load as azure_load
+from pathwarden.providers.duplicates import Loaded
 from pathwarden.providers.gcp import load as gcp_load
 from pathwarden.providers.jsondoc import gc_paused
+from pathwarden.providers.references import settle
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +62,17 @@ class SnapshotLoader:
 
 
 def _load_aws(directory: Path, scope: Scope, ephemeral_ports: tuple[int, int]) -> Estate:
-    return aws_load.load_aws_snapshot(
+    return aws_load.read_aws_snapshot(
         directory, account=scope.account, region=scope.region, ephemeral_ports=ephemeral_ports
     )
 
 
 def _load_azure(directory: Path, scope: Scope, ephemeral_ports: tuple[int, int]) -> Estate:
-    return azure_load.load_azure_snapshot(directory)
+    return azure_load.read_azure_snapshot(directory)
 
 
 def _load_gcp(directory: Path, scope: Scope, ephemeral_ports: tuple[int, int]) -> Estate:
-    return gcp_load.load_gcp_snapshot(directory, project=scope.account)
+    return gcp_load.read_gcp_snapshot(directory, project=scope.account)
 
 
 AWS_ACCOUNT = re.compile(r"\d{12}")
@@ -109,17 +116,20 @@ def load_estate(
         raise InputError(f"ephemeral ports {lo}-{hi}: expected 0 <= low <= high <= 65535")
     if not paths:
         raise InputError("no snapshot folder given")
-    estates: list[Estate] = []
+    loaded = Loaded()
     with gc_paused():
         for p in paths:
             path = Path(p)
             for loader, folder, scope in find_snapshots(path):
-                estates.append(loader.load(folder, scope, (lo, hi)))
-            estates.extend(_discovery_gaps(path))
-    estate = Estate.merge(estates)
+                if loaded.new_folder(folder):
+                    loaded.add(folder, loader.cloud, loader.load(folder, scope, (lo, hi)))
+            for gap in _discovery_gaps(path):
+                loaded.add_gap(Path(gap.sources[0]), gap)
+    estate = settle(Estate.merge(loaded.estates()))
     options = dict(estate.options)
     options["aws.ephemeral_ports"] = (lo, hi)
-    return replace(estate, options=options, notices=estate.notices + _duplicates(estate))
+    notices = estate.notices + tuple(loaded.notices) + route_notices(loaded.folders)
+    return replace(estate, options=options, notices=notices)
 
 
 def _discovery_gaps(path: Path) -> list[Estate]:
@@ -147,21 +157,6 @@ def _discovery_gaps(path: Path) -> list[Estate]:
             )
             break
     return out
-
-
-def _duplicates(estate: Estate) -> tuple[Notice, ...]:
-    """Workloads that two snapshots both hold (the same folder given twice, overlapping
-    exports): the estate keeps both, lookups by id find the last."""
-    seen: set[str] = set()
-    twice: list[str] = []
-    for w in estate.workloads:
-        if w.id in seen:
-            twice.append(w.id)
-        seen.add(w.id)
-    return tuple(
-        Notice("duplicate-id", f"{wid} is in more than one snapshot", wid)
-        for wid in dict.fromkeys(twice)
-    )
 
 
 def find_snapshots(path: Path) -> list[tuple[SnapshotLoader, Path, Scope]]:

@@ -7,7 +7,8 @@ from typing import Any
 from pathwarden.check.findings import CheckResult
 
 PARTIAL_NOTE = (
-    "partial estate: discovery of part of the scope failed, so findings may be incomplete"
+    "partial estate: discovery of part of the scope failed, or the snapshot lacks objects it "
+    "references (see the notes), so findings may be incomplete"
 )
 
 

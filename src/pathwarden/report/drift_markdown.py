@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathwarden.check.drift import DriftReport
 from pathwarden.report.drift_text import PARTIAL_DRIFT_NOTE, drift_verdict
 from pathwarden.report.markdown import _cell, _code
+from pathwarden.report.notices import notes_markdown
 
 
 def _codes(ids: tuple[str, ...]) -> str:
@@ -42,4 +43,5 @@ def render_drift_markdown(report: DriftReport) -> str:
             ident = f"{_code(i.id)}" + (f" in {_code(i.parent)}" if i.parent else "")
             lines.append(f"| {i.change.value} | {i.item.value} | {ident} | "
                          f"{_cell(i.before) or '-'} | {_cell(i.after) or '-'} |")
+    lines += notes_markdown(n.labelled() for n in report.notices)
     return "\n".join(lines) + "\n"

@@ -5,7 +5,7 @@ file; a regression on an enforce-stage path is ``error``, on a monitor-stage pat
 ``warning``, any other path change ``note``. Inventory changes use ``ruleId``
 ``drift/<item>`` (``drift/rule``, ``drift/attachment``, ...) with the changed object as a
 logical location, level ``warning``. A partial estate is a tool execution notification and the
-run property ``partial``.
+run property ``partial``; so is every notice of either estate.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathwarden.check.drift import DriftReport, PathChange
 from pathwarden.check.estate_diff import InventoryChange
 from pathwarden.policy.model import Stage
 from pathwarden.report.drift_text import PARTIAL_DRIFT_NOTE
+from pathwarden.report.notices import sarif_notifications
 from pathwarden.report.sarif import SARIF_SCHEMA, _uri
 
 
@@ -81,6 +82,7 @@ def drift_sarif_log(report: DriftReport) -> dict[str, Any]:
     ]
     notes = [{"level": "warning", "message": {"text": PARTIAL_DRIFT_NOTE}}] if report.partial \
         else []
+    notes += sarif_notifications(n.labelled() for n in report.notices)
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

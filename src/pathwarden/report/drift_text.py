@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from pathwarden.check.drift import DriftReport, PathChange
+from pathwarden.report.notices import notes_text
 
 PARTIAL_DRIFT_NOTE = (
-    "partial estate: discovery of part of the scope failed, so removed objects and closed "
-    "paths may only be missing from the snapshot, and drift may be incomplete"
+    "partial estate: discovery of part of the scope failed, or a snapshot lacks objects it "
+    "references (see the notes), so removed objects and closed paths may only be missing from "
+    "the snapshot, and drift may be incomplete"
 )
 MAX_RULES = 8
 
@@ -57,4 +59,6 @@ def render_drift_text(report: DriftReport) -> str:
     if report.inventory:
         lines += ["", "Inventory:"]
         lines += [f"  {i.describe()}" for i in report.inventory]
+    if report.notices:
+        lines += ["", *notes_text(n.labelled() for n in report.notices)]
     return "\n".join(lines) + "\n"

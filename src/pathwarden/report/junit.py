@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 
 from pathwarden.check.findings import CheckResult, Finding
 from pathwarden.report.common import PARTIAL_NOTE, pair_label
+from pathwarden.report.notices import notes_text
 
 
 def _failure(case: ET.Element, f: Finding) -> None:
@@ -54,7 +55,8 @@ def render_junit(result: CheckResult) -> str:
         for f in groups.get(path_id, []):
             _failure(case, f)
     notes = ([PARTIAL_NOTE] if result.partial else []) + list(result.warnings)
-    if notes:
-        ET.SubElement(suite, "system-out").text = "\n".join(f"warning: {n}" for n in notes)
+    out = [f"warning: {n}" for n in notes] + notes_text(result.notices)
+    if out:
+        ET.SubElement(suite, "system-out").text = "\n".join(out)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathwarden.check.findings import CheckResult, Finding
 from pathwarden.policy.model import Stage
 from pathwarden.report.common import PARTIAL_NOTE, pair_label, verdict
+from pathwarden.report.notices import notes_markdown
 
 MAX_PAIRS = 10
 
@@ -79,4 +80,5 @@ def render_markdown(result: CheckResult) -> str:
         lines.append("")
         for f in result.findings:
             lines += _details(f)
+    lines += notes_markdown(result.notices)
     return "\n".join(lines) + "\n"

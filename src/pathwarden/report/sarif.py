@@ -2,8 +2,8 @@
 
 Every policy path (and ``protect:NAME`` entry) is a rule in ``tool.driver.rules``; results
 point at the line of their path in the policy file. Enforce-stage findings are ``error``,
-monitor-stage ``warning``. Empty-segment warnings and a partial estate are tool execution
-notifications.
+monitor-stage ``warning``. Empty-segment warnings, a partial estate and every notice of the
+estate (:mod:`pathwarden.report.notices`) are tool execution notifications.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathwarden import __version__
 from pathwarden.check.findings import CheckResult, Finding
 from pathwarden.policy.model import Stage
 from pathwarden.report.common import PARTIAL_NOTE
+from pathwarden.report.notices import sarif_notifications
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -99,6 +100,7 @@ def sarif_log(result: CheckResult) -> dict[str, Any]:
     notes = [{"level": "warning", "message": {"text": w}} for w in result.warnings]
     if result.partial:
         notes.insert(0, {"level": "warning", "message": {"text": PARTIAL_NOTE}})
+    notes += sarif_notifications(result.notices)
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathwarden.check.findings import CheckResult
 from pathwarden.report.common import PARTIAL_NOTE, pair_label, verdict
+from pathwarden.report.notices import notes_text
 
 MAX_RULES = 8
 MAX_PAIRS = 3
@@ -36,4 +37,6 @@ def render_text(result: CheckResult) -> str:
             lines.append(f"  owner: {first.owner}")
     if not result.findings:
         lines.append(f"{len(result.checked())} paths checked, all as the policy says.")
+    if result.notices:
+        lines += ["", *notes_text(result.notices)]
     return "\n".join(lines) + "\n"

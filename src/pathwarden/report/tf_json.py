@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pathwarden.report.notices import notices_json
 from pathwarden.terraform.review import Review, Status
 
 
@@ -26,6 +27,7 @@ def review_json(r: Review) -> dict[str, Any]:
             for a, t, act in r.not_evaluated
         ],
         "partial": r.after.partial,
+        "notices": notices_json(r.after.notices),
     }
 
 

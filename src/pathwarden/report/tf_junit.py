@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from pathwarden.report.notices import notes_text
 from pathwarden.terraform.review import Review
 
 
@@ -46,6 +47,7 @@ def render_review_junit(r: Review) -> str:
     ]
     out += [f"assumption: {a.message()}" for a in r.assumptions]
     out += [f"not evaluated yet: {a} ({t})" for a, t, _ in r.not_evaluated]
+    out += notes_text(r.after.notices)
     ET.SubElement(suite, "system-out").text = "\n".join(out)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

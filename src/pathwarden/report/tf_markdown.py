@@ -4,6 +4,7 @@ and closes, the findings it makes worse, repairs and leaves as they were, detail
 from __future__ import annotations
 
 from pathwarden.report.markdown import _cell, _code, _html
+from pathwarden.report.notices import notes_markdown
 from pathwarden.terraform.review import Delta, Review, Status
 
 MAX_ROWS = 50
@@ -112,4 +113,5 @@ def render_review_markdown(r: Review) -> str:
         lines += [f"- {_cell(a.message())}" for a in r.assumptions]
         lines += [f"- {_code(a)} ({t}, {act}): not evaluated yet" for a, t, act in r.not_evaluated]
         lines += ["", "</details>"]
+    lines += notes_markdown(r.after.notices)
     return "\n".join(lines) + "\n"

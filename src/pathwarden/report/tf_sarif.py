@@ -15,6 +15,7 @@ from typing import Any
 
 from pathwarden import __version__
 from pathwarden.policy.model import Stage
+from pathwarden.report.notices import sarif_notifications
 from pathwarden.report.sarif import SARIF_SCHEMA, _rules, _uri
 from pathwarden.terraform.review import Delta, Review, Status
 
@@ -76,6 +77,7 @@ def review_sarif(r: Review) -> dict[str, Any]:
         {"level": "warning", "message": {"text": f"{a} ({t}): not evaluated yet"}}
         for a, t, _ in r.not_evaluated
     ]
+    notes += sarif_notifications(r.after.notices)
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

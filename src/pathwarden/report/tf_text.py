@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathwarden.report.notices import notes_text
 from pathwarden.terraform.review import Review, Status
 
 
@@ -36,4 +37,6 @@ def render_review_text(r: Review) -> str:
                 lines.append(f"  resource {a}" + (f" at {locs[a]}" if a in locs else ""))
     lines += [f"assumption: {a.message()}" for a in r.assumptions]
     lines += [f"not evaluated yet: {x} ({t}, {act})" for x, t, act in r.not_evaluated]
+    if r.after.notices:
+        lines += ["", *notes_text(r.after.notices)]
     return "\n".join(lines) + "\n"

@@ -186,6 +186,7 @@ def prefix_list(
         addresses=addresses,
         entries=tuple(texts),
         max_entries=(described.integer("MaxEntries") or 0) if described else 0,
+        stub=entries is None,
     )
 
 
@@ -199,7 +200,9 @@ def _addresses(n: Node) -> tuple[str, ...]:
     data = n.data
     private = data.get("PrivateIpAddresses")
     ipv6 = data.get("Ipv6Addresses")
-    if type(private) is list and all(type(p) is dict for p in private):
+    if type(private) is list and all(type(p) is dict for p in private) and (
+        ipv6 is None or type(ipv6) is list
+    ):
         ordered = [p for p in private if p.get("Primary") is True]
         ordered += [p for p in private if p.get("Primary") is not True]
         out = [p.get("PrivateIpAddress") for p in ordered]

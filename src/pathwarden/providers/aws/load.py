@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pathwarden.errors import SnapshotError
-from pathwarden.model import Estate, Filter, Network, Notice, PrefixList, Subnet
+from pathwarden.model import Estate, Filter, Lookup, Missing, Network, Notice, PrefixList, Subnet
 from pathwarden.providers.aws.inventory import Inventory, active_peerings, prefix_list
 from pathwarden.providers.aws.rules import RuleParser
 from pathwarden.providers.jsondoc import Node, gc_paused, open_document
+from pathwarden.providers.references import settle
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +110,22 @@ def load_aws_snapshot(
     """Read the ``describe-*.json`` files of one account and region.
 
     ``account`` and ``region`` come from a ``<account-id>/<region>/`` layout; when empty, each
-    object's ``OwnerId`` and its availability zone's region are used.
+    object's ``OwnerId`` and its availability zone's region are used. References to objects
+    not in the folder are settled (:func:`~pathwarden.providers.references.settle`).
     """
+    return settle(read_aws_snapshot(directory, account=account, region=region,
+                                    ephemeral_ports=ephemeral_ports))
+
+
+def read_aws_snapshot(
+    directory: Path,
+    *,
+    account: str = "",
+    region: str = "",
+    ephemeral_ports: tuple[int, int] = (1024, 65535),
+) -> Estate:
+    """:func:`load_aws_snapshot` with its missing references left unsettled, for a caller
+    that merges it with other snapshots first."""
     with gc_paused():
         return _Loader(Path(directory), account, region).load(ephemeral_ports)
 
@@ -121,7 +136,9 @@ class _Loader:
         self.rules = RuleParser(account)
         self.inv = Inventory(account, region, self.rules.cidrs)
         self.notices: list[Notice] = []
+        self.missing: list[Missing] = []
         self.partial = False
+        self.nacls_read = False
 
     # -- files ---------------------------------------------------------------------------------
     def open(self, spec: SnapshotFile, path: Path | None = None) -> Node | None:
@@ -145,6 +162,10 @@ class _Loader:
 
     def note(self, code: str, message: str, source: str = "") -> None:
         self.notices.append(Notice(code, message, source))
+
+    def miss(self, kind: str, oid: str, by: str, effect: str, lookup: Lookup,
+             key: str = "") -> None:
+        self.missing.append(Missing(kind, oid, by, effect, lookup, key, str(self.dir)))
 
     # -- the whole folder ----------------------------------------------------------------------
     def load(self, ephemeral_ports: tuple[int, int]) -> Estate:
@@ -195,6 +216,7 @@ class _Loader:
             partial=self.partial,
             sources=(str(self.dir),),
             options={"aws.ephemeral_ports": ephemeral_ports},
+            missing=tuple(self.missing),
         )
 
     def _security_groups(self, region: str) -> dict[str, Filter]:
@@ -226,6 +248,7 @@ class _Loader:
 
     def _network_acls(self, region: str, subnets: dict[str, Subnet]) -> dict[str, Filter]:
         root = self.open(NETWORK_ACLS)
+        self.nacls_read = root is not None
         nacls: dict[str, Filter] = {}
         associated: dict[str, str] = {}
         default: dict[str, str] = {}
@@ -238,13 +261,17 @@ class _Loader:
         has_nacls = {f.network for f in nacls.values()}
         for sid, s in subnets.items():
             acl = associated.get(sid) or default.get(s.network)
-            if acl is None and s.network in has_nacls:
-                self.note(
-                    "nacl-unknown",
-                    f"{sid} has no NACL association and {s.network} no "
-                    "default NACL in the snapshot: its NACL is assumed open",
-                    sid,
-                )
+            # every subnet has one NACL: its VPC's default one unless another is associated
+            if acl is None and root is not None and s.network in has_nacls:
+                self.miss("network ACL of subnet", sid, "", f"no network ACL in "
+                          f"{NETWORK_ACLS.name} is associated with it and {s.network} has no "
+                          "default one there: it is treated as allowing everything",
+                          Lookup.SUBNET_FILTER)
+            elif acl is None and root is not None:
+                # (a subnet shared into this account: the owner's snapshot may hold the NACL)
+                self.miss("default network ACL of VPC", s.network or sid, "", f"no network "
+                          f"ACL of it is in {NETWORK_ACLS.name}: its subnets are treated as if "
+                          "their NACLs allowed everything", Lookup.SUBNET_FILTER, sid)
             if acl is not None:
                 subnets[sid] = replace(s, filters=(acl,))
         return nacls
@@ -257,10 +284,14 @@ class _Loader:
             s = inv.subnet(n)
             subnets[s.id] = s
         for w in inv.workloads.values():
-            if w.subnet and w.subnet not in subnets:
-                subnets[w.subnet] = Subnet(
-                    id=w.subnet, cloud="aws", network=w.network, account=w.account, region=w.region
-                )
+            if w.subnet and (w.subnet not in subnets or subnets[w.subnet].stub):
+                subnets.setdefault(w.subnet, Subnet(
+                    id=w.subnet, cloud="aws", network=w.network, account=w.account,
+                    region=w.region, stub=True,
+                ))
+                if root is not None:
+                    self.miss("subnet", w.subnet, w.id, "its CIDR blocks and name are unknown",
+                              Lookup.SUBNET)
         return subnets
 
     def _networks(self, region: str, subnets: dict[str, Subnet]) -> dict[str, Network]:
@@ -271,10 +302,14 @@ class _Loader:
             v = inv.vpc(n, region)
             networks[v.id] = v
         for s in subnets.values():
-            if s.network and s.network not in networks:
-                networks[s.network] = Network(
-                    id=s.network, cloud="aws", account=s.account, region=region or s.region
-                )
+            if s.network and (s.network not in networks or networks[s.network].stub):
+                networks.setdefault(s.network, Network(
+                    id=s.network, cloud="aws", account=s.account, region=region or s.region,
+                    stub=True,
+                ))
+                if root is not None:
+                    self.miss("VPC", s.network, s.id, "its CIDR blocks are unknown",
+                              Lookup.NETWORK)
         peerings = self.open(PEERINGS)
         if peerings is not None:
             for vpc, peers in active_peerings(peerings).items():
@@ -283,7 +318,7 @@ class _Loader:
         with_nacl = {s.network for s in subnets.values() if s.filters}
         with_subnets = {s.network for s in subnets.values()}
         for vpc in networks:
-            if vpc in with_subnets and vpc not in with_nacl:
+            if vpc in with_subnets and vpc not in with_nacl and not self.nacls_read:
                 self.note(
                     "nacl-assumed-open",
                     f"no network ACL of {vpc} is in the snapshot: "
@@ -322,30 +357,18 @@ class _Loader:
                     rule_id,
                 )
             elif peer.value not in filters:
-                self.note(
-                    "stale-reference",
-                    f"{rule_id} references {peer.label()}, which is "
-                    "not in the snapshot: it matches nothing here",
-                    rule_id,
-                )
+                self.miss("security group", peer.value, rule_id,
+                          "a rule naming it matches no address", Lookup.FILTER)
         for pl, rule_id in self.rules.pl_refs.items():
-            if pl not in prefix_lists or not prefix_lists[pl].entries:
-                self.note(
-                    "prefix-list-missing",
-                    f"{rule_id} references prefix list {pl}, whose "
-                    f"entries are not in {PREFIX_LIST_ENTRIES_DIR}/{pl}.json: it matches "
-                    "nothing",
-                    rule_id,
-                )
+            if pl not in prefix_lists or prefix_lists[pl].stub:
+                self.miss("prefix list", pl, rule_id, f"its entries ({PREFIX_LIST_ENTRIES_DIR}/"
+                          f"{pl}.json) are unknown, so a rule naming it matches no address",
+                          Lookup.PREFIX_LIST)
         for w in self.inv.workloads.values():
             for gid in w.filters:
                 if gid not in filters:
-                    self.note(
-                        "unknown-security-group",
-                        f"{w.id} has security group {gid}, which "
-                        "is not in the snapshot: its rules are unknown",
-                        w.id,
-                    )
+                    self.miss("security group", gid, w.id, "its rules are unknown, so nothing "
+                              "it allows is seen", Lookup.FILTER)
 
 
 def _single(values: set[str]) -> str:

@@ -77,7 +77,9 @@ class ServiceCache:
         """Services of one ``IpPermission`` or rule object, with the protocol and port labels
         used in synthetic rule ids (``tcp``, ``22-22``)."""
         data = perm.data
-        key = (data.get("IpProtocol"), data.get("FromPort"), data.get("ToPort"))
+        key = _key(data.get("IpProtocol"), data.get("FromPort"), data.get("ToPort"))
+        if key is None:  # a list or object where a scalar belongs: parsing reports it
+            return self._security_group(perm)
         hit = self._sg.get(key)
         if hit is None:
             hit = self._sg[key] = self._security_group(perm)
@@ -105,12 +107,10 @@ class ServiceCache:
         data = entry.data
         ports = data.get("PortRange")
         icmp = data.get("IcmpTypeCode")
-        key = (
-            data.get("Protocol"),
-            ipv6,
-            _pair(ports, "From", "To"),
-            _pair(icmp, "Type", "Code"),
-        )
+        key = _key(data.get("Protocol"), ipv6, *_pair(ports, "From", "To"),
+                   *_pair(icmp, "Type", "Code"))
+        if key is None:  # a list or object where a scalar belongs: parsing reports it
+            return self._network_acl(entry, ipv6)
         hit = self._nacl.get(key)
         if hit is None:
             hit = self._nacl[key] = self._network_acl(entry, ipv6)
@@ -133,7 +133,15 @@ class ServiceCache:
         return ServiceSet.protocol(proto)
 
 
-def _pair(value: object, a: str, b: str) -> tuple[object, object] | None:
+def _pair(value: object, a: str, b: str) -> tuple[object, ...]:
     if isinstance(value, dict):
-        return (value.get(a), value.get(b))
-    return None if value is None else (repr(value), None)
+        return (True, value.get(a), value.get(b))
+    return (value,)
+
+
+def _key(*values: object) -> tuple[tuple[type, object], ...] | None:
+    """A cache key of scalar field values, typed so that ``true`` never hits the entry of
+    ``1`` (nor ``1.0`` that of ``1``); ``None`` when a value is a list or an object."""
+    if any(isinstance(v, list | dict) for v in values):
+        return None
+    return tuple((type(v), v) for v in values)

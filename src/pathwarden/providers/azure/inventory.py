@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field, replace
 
-from pathwarden.model import NOWHERE, AddressSet, Network, Notice, Subnet, Workload
+from pathwarden.model import NOWHERE, AddressSet, Lookup, Missing, Network, Notice, Subnet, Workload
 from pathwarden.model.addresses import parse_network
 from pathwarden.providers.azure.rules import CLOUD
 from pathwarden.providers.azure.shapes import (
@@ -33,6 +33,7 @@ MAX_PREFIX_ADDRESSES = 256  # an IP configuration holding a prefix (/28) is expa
 @dataclass
 class Inventory:
     notices: list[Notice] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)
     networks: dict[str, Network] = field(default_factory=dict)  # canonical id -> network
     subnets: dict[str, Subnet] = field(default_factory=dict)
     workloads: dict[str, Workload] = field(default_factory=dict)
@@ -97,7 +98,7 @@ class Inventory:
                 if rid not in self.networks:
                     self.networks[rid] = Network(
                         id=rid, cloud=CLOUD, cidrs=self.peer_spaces.get(key(rid), NOWHERE),
-                        account=segment(rid, "subscriptions"), name=name_of(rid),
+                        account=segment(rid, "subscriptions"), name=name_of(rid), stub=True,
                     )
         links = {(vid, self.canon(r)) for vid, n in self.networks.items() for r in n.peers}
         links |= {(b, a) for a, b in links}
@@ -174,8 +175,9 @@ class Inventory:
             hosts.append(str(a))
         return hosts
 
-    def resolve_references(self) -> None:
-        """Rewrite every reference to the canonical id; invent subnets/VNets only referenced."""
+    def resolve_references(self, vnets_listed: bool, source: str) -> None:
+        """Rewrite every reference to the canonical id; invent subnets/VNets only referenced
+        (stubs), and record them as missing when ``network-vnet-list.json`` was read."""
         for wid, w in list(self.workloads.items()):
             subnet = self.canon(w.subnet)
             known = self.subnets.get(subnet)
@@ -186,23 +188,35 @@ class Inventory:
                 instance=self.canon(w.instance) if w.instance else "",
                 labels=tuple(self.canon(a) for a in w.labels),
             )
-            if subnet and subnet not in self.subnets:
-                self.subnets[subnet] = Subnet(id=subnet, cloud=CLOUD, network=network,
-                                              account=w.account, region=w.region,
-                                              name=name_of(subnet))
+            if subnet and (subnet not in self.subnets or self.subnets[subnet].stub):
+                self.subnets.setdefault(subnet, Subnet(
+                    id=subnet, cloud=CLOUD, network=network, account=w.account,
+                    region=w.region, name=name_of(subnet), stub=True,
+                ))
+                if vnets_listed:
+                    self.missing.append(Missing(
+                        "subnet", subnet, w.id, "its NSG and address prefixes are unknown",
+                        Lookup.SUBNET, source=source))
         for sid, s in list(self.subnets.items()):
             self.subnets[sid] = replace(s, filters=tuple(self.canon(f) for f in s.filters))
+            if s.network and vnets_listed and (
+                s.network not in self.networks or self.networks[s.network].stub
+            ):
+                self.missing.append(Missing(
+                    "VNet", s.network, s.id, "its address space (for VirtualNetwork) is taken "
+                    "to be its NICs' addresses only", Lookup.NETWORK, source=source))
             if s.network and s.network not in self.networks:
                 members = [a for w in self.workloads.values() if w.network == s.network
                            for a in w.addresses]
                 self.networks[s.network] = Network(
                     id=s.network, cloud=CLOUD,
                     cidrs=AddressSet.of_ips(ipaddress.ip_address(a) for a in members),
-                    account=s.account, region=s.region, name=name_of(s.network),
+                    account=s.account, region=s.region, name=name_of(s.network), stub=True,
                 )
-                self.note("vnet-unknown", f"{name_of(s.network)} is not in the snapshot: its "
-                          "address space (for VirtualNetwork) is taken to be its NICs' "
-                          "addresses only", s.network)
+                if not vnets_listed:
+                    self.note("vnet-unknown", f"{name_of(s.network)} is not in the snapshot: "
+                              "its address space (for VirtualNetwork) is taken to be its NICs' "
+                              "addresses only", s.network)
 
 
 def _cidrs(node: Node, singular: str, plural: str | None = None) -> AddressSet:

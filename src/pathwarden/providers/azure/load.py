@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pathwarden.errors import SnapshotError
-from pathwarden.model import AddressSet, Estate, Filter, Notice, PrefixList
+from pathwarden.model import AddressSet, Estate, Filter, Lookup, Missing, Notice, PrefixList
 from pathwarden.model.addresses import parse_network
 from pathwarden.providers.azure.inventory import Inventory
 from pathwarden.providers.azure.rules import (
@@ -36,6 +36,7 @@ from pathwarden.providers.azure.rules import (
 from pathwarden.providers.azure.shapes import key, name_of, props, segment, texts
 from pathwarden.providers.jsondoc import Node, describe_value, read_json
 from pathwarden.providers.manifest import read_manifest
+from pathwarden.providers.references import settle
 
 NSGS = "network-nsg-list.json"
 NICS = "network-nic-list.json"
@@ -63,7 +64,13 @@ def is_snapshot(directory: Path) -> bool:
 
 
 def load_azure_snapshot(directory: Path) -> Estate:
-    """Read one subscription's files, or every ``<subscription-id>/`` folder below."""
+    """Read one subscription's files, or every ``<subscription-id>/`` folder below; references
+    to objects not in them are settled (:func:`~pathwarden.providers.references.settle`)."""
+    return settle(read_azure_snapshot(directory))
+
+
+def read_azure_snapshot(directory: Path) -> Estate:
+    """:func:`load_azure_snapshot` with its missing references left unsettled."""
     directory = Path(directory)
     if not directory.is_dir():
         raise SnapshotError(str(directory), "not a directory holding an Azure snapshot")
@@ -104,6 +111,7 @@ class _Loader:
         self.rules = RuleParser()
         self.inv = Inventory()
         self.partial = False
+        self.asg_names: dict[str, Node] = {}  # key(ASG id) -> network-asg-list.json item
 
     def note(self, code: str, message: str, source: str = "") -> None:
         self.inv.notices.append(Notice(code, message, source))
@@ -151,18 +159,18 @@ class _Loader:
             filters[f.id] = f
             listed.append((f.id, subnet_ids, nic_ids))
         self._associate(listed)
-        inv.resolve_references()
+        inv.resolve_references(vnets is not None, str(self.dir))
         filters = self._scope_nsgs(filters)
         filters.update(self._admin_rules())
         prefix_lists = self._service_tags()
-        self._check(filters, prefix_lists)
+        self._check(filters, prefix_lists, nsgs_listed=nsg_nodes is not None)
         prefix_lists.update(self._asg_sets())
         self.inv.notices.extend(self.rules.notices)
         return Estate(
             workloads=tuple(inv.workloads.values()), filters=filters, subnets=inv.subnets,
             networks=inv.networks, prefix_lists=prefix_lists, notices=tuple(inv.notices),
             partial=self.partial, sources=(str(self.dir),),
-            options={"azure.service_tags_file": bool(prefix_lists)},
+            options={"azure.service_tags_file": bool(prefix_lists)}, missing=tuple(inv.missing),
         )
 
     def _associate(self, listed: list[tuple[str, list[str], list[str]]]) -> None:
@@ -223,7 +231,7 @@ class _Loader:
     def _asg_sets(self) -> dict[str, PrefixList]:
         """ASG membership is per IP configuration (application-security-groups.md), so the
         member addresses are kept as named address sets next to the service tags."""
-        names = {key(a.require_text("id")): a for a in self.items(ASGS) or ()}
+        names = self.asg_names
         out: dict[str, PrefixList] = {}
         for k, addresses in self.inv.asg_members.items():
             node = names.get(k)
@@ -263,11 +271,23 @@ class _Loader:
             )
         return out
 
-    def _check(self, filters: dict[str, Filter], prefix_lists: dict[str, PrefixList]) -> None:
+    def miss(self, kind: str, oid: str, by: str, effect: str, lookup: Lookup,
+             key: str = "") -> None:
+        self.inv.missing.append(Missing(kind, oid, by, effect, lookup, key, str(self.dir)))
+
+    def _check(self, filters: dict[str, Filter], prefix_lists: dict[str, PrefixList], *,
+               nsgs_listed: bool) -> None:
         inv = self.inv
         members = set(inv.asg_members)
+        asg_nodes = self.items(ASGS)
+        self.asg_names = {key(a.require_text("id")): a for a in asg_nodes or ()}
         for rule_id, asg in self.rules.asg_refs:
-            if key(asg) not in members:
+            if key(asg) in members:
+                continue
+            if asg_nodes is not None and key(asg) not in self.asg_names:
+                self.miss("ASG", asg, rule_id, "a rule naming it matches no address",
+                          Lookup.PREFIX_LIST, asg_set_id(asg))
+            else:
                 self.note("asg-empty", f"{name_of(rule_id)} names ASG {name_of(asg)}, which has "
                           "no NIC IP configuration in the snapshot: it matches nothing", rule_id)
         builtin = {key(t) for t in (VIRTUAL_NETWORK, INTERNET, LOAD_BALANCER)}
@@ -276,14 +296,14 @@ class _Loader:
                 self.note("service-tag-unknown", f"{name_of(rule_id)} names service tag {tag}, "
                           f"whose prefixes are not known ({SERVICE_TAGS} missing or without it): "
                           "it matches nothing", rule_id)
+        if not nsgs_listed:
+            return  # one missing-file notice says every NSG is unknown
+        effect = "that level is treated as allowing everything"
         for w in inv.workloads.values():
             for f in w.filters:
                 if f not in filters:
-                    self.note("unknown-nsg", f"{w.name} uses NSG {name_of(f)}, which is not in "
-                              "the snapshot: that level is treated as allowing everything", w.id)
+                    self.miss("NSG", f, w.id, effect, Lookup.FILTER)
         for s in inv.subnets.values():
             for f in s.filters:
                 if f not in filters:
-                    self.note("unknown-nsg", f"subnet {s.name} uses NSG {name_of(f)}, which is "
-                              "not in the snapshot: that level is treated as allowing everything",
-                              s.id)
+                    self.miss("NSG", f, s.id, effect, Lookup.FILTER)

@@ -38,6 +38,7 @@ class Inventory:
     subnets: dict[str, Subnet] = field(default_factory=dict)
     workloads: dict[str, Workload] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
+    referrers: dict[str, list[str]] = field(default_factory=dict)  # network -> who names it
 
     def project_of(self, node: Node) -> str:
         return segment(node.text("selfLink"), "projects") or self.project
@@ -113,20 +114,25 @@ class Inventory:
                 tags=tuple(sorted((str(k), str(v)) for k, v in labels.items())),
                 description=f"external {', '.join(external)}" if external else "",
             )
-            self.ensure_network(nid)
+            self.ensure_network(nid, wid)
 
-    def ensure_network(self, nid: str) -> None:
+    def ensure_network(self, nid: str, by: str = "") -> None:
+        """A network named by ``by``: a stub (AFTER_CLASSIC_FIREWALL, no peerings) unless
+        ``networks.json`` described it."""
+        if by:
+            self.referrers.setdefault(nid, []).append(by)
         if nid not in self.networks:
             self.networks[nid] = Network(id=nid, cloud=CLOUD, account=segment(nid, "projects"),
-                                         name=last(nid), tags=((ENFORCEMENT_ORDER, AFTER),))
+                                         name=last(nid), tags=((ENFORCEMENT_ORDER, AFTER),),
+                                         stub=True)
 
     def finish(self) -> None:
         """Network address space = its subnets' ranges (and a legacy network's range)."""
         by_net: dict[str, list[AddressSet]] = {}
         for s in self.subnets.values():
             by_net.setdefault(s.network, []).append(s.cidrs)
+            self.ensure_network(s.network, s.id)
         for nid, parts in by_net.items():
-            self.ensure_network(nid)
             n = self.networks[nid]
             self.networks[nid] = replace(n, cidrs=AddressSet.union_all([n.cidrs, *parts]))
 

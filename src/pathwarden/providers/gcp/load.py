@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pathwarden.errors import SnapshotError
-from pathwarden.model import Estate, Filter, Notice
+from pathwarden.model import Estate, Filter, Lookup, Missing, Notice, PeerKind
 from pathwarden.providers.gcp.inventory import Inventory
 from pathwarden.providers.gcp.rules import (
     HIERARCHY,
@@ -41,6 +41,7 @@ from pathwarden.providers.gcp.rules import (
 from pathwarden.providers.gcp.shapes import items_of, last, network_id, path_of, segment
 from pathwarden.providers.jsondoc import Node, read_json
 from pathwarden.providers.manifest import read_manifest
+from pathwarden.providers.references import settle
 
 FIREWALLS = "firewall-rules.json"
 INSTANCES = "instances.json"
@@ -62,7 +63,13 @@ def is_snapshot(directory: Path) -> bool:
 
 
 def load_gcp_snapshot(directory: Path, project: str = "") -> Estate:
-    """Read one project's files, or every ``<project-id>/`` folder below ``directory``."""
+    """Read one project's files, or every ``<project-id>/`` folder below ``directory``;
+    references to objects not in them are settled (:mod:`pathwarden.providers.references`)."""
+    return settle(read_gcp_snapshot(directory, project))
+
+
+def read_gcp_snapshot(directory: Path, project: str = "") -> Estate:
+    """:func:`load_gcp_snapshot` with its missing references left unsettled."""
     directory = Path(directory)
     if not directory.is_dir():
         raise SnapshotError(str(directory), "not a directory holding a GCP snapshot")
@@ -119,9 +126,11 @@ class _Loader:
                       "and every network is taken as AFTER_CLASSIC_FIREWALL")
         for n in networks or ():
             inv.network(n)
-        for s in self.items(SUBNETS, "subnetworks") or ():
+        subnets = self.items(SUBNETS, "subnetworks")
+        for s in subnets or ():
             inv.subnet(s)
-        for i in self.items(INSTANCES, "instances") or ():
+        instances = self.items(INSTANCES, "instances")
+        for i in instances or ():
             inv.instance(i)
         for f in firewalls or ():
             self._firewall(f)
@@ -149,7 +158,41 @@ class _Loader:
             workloads=tuple(inv.workloads.values()), filters=filters, subnets=inv.subnets,
             networks=inv.networks, notices=tuple(inv.notices), partial=self.partial,
             sources=(str(self.dir),),
+            missing=self._missing(networks is not None, subnets is not None,
+                                  instances is not None),
         )
+
+    def _missing(self, networks: bool, subnets: bool, instances: bool) -> tuple[Missing, ...]:
+        """References to networks, subnetworks and service accounts the listing files read do
+        not hold (an absent file is its own notice)."""
+        inv, src = self.inv, str(self.dir)
+        out: list[Missing] = []
+        if networks:
+            effect = ("its peerings, address ranges and firewall policy enforcement order are "
+                      "unknown (AFTER_CLASSIC_FIREWALL assumed)")
+            out += [Missing("network", nid, by, effect, Lookup.NETWORK, source=src)
+                    for nid, refs in inv.referrers.items() if inv.networks[nid].stub
+                    for by in refs]
+        if subnets:
+            out += [Missing("subnetwork", w.subnet, w.id, "its address ranges are unknown",
+                            Lookup.SUBNET, source=src)
+                    for w in inv.workloads.values() if w.subnet and w.subnet not in inv.subnets]
+        if instances:
+            # hierarchical policies name the service accounts of a whole organisation: a
+            # project's snapshot cannot hold them, so only the project's own rules count
+            for c in self.containers.values():
+                if c.layer == HIERARCHY:
+                    continue
+                for rule, target in c.rules:
+                    if rule.disabled:
+                        continue
+                    named = list(target.service_accounts) + [
+                        p.value for p in rule.src + rule.dst
+                        if p.kind is PeerKind.SERVICE_ACCOUNT]
+                    out += [Missing("service account", sa, rule.id, "no instance in the snapshot "
+                                    "runs as it, so a rule naming it matches nothing",
+                                    Lookup.SERVICE_ACCOUNT, source=src) for sa in named]
+        return tuple(out)
 
     def _guess_project(self, nodes: list[Node]) -> str:
         for n in nodes:
@@ -167,7 +210,7 @@ class _Loader:
     def _firewall(self, node: Node) -> None:
         project = segment(node.text("selfLink"), "projects") or self.project
         nid = network_id(node.text("network") or "default", project)
-        self.inv.ensure_network(nid)
+        self.inv.ensure_network(nid, node.text("name") or node.text("selfLink"))
         c = self._container(nid, VPC, f"VPC firewall rules of {last(nid)}", project=project,
                             network=nid)
         c.rules.append(self.parser.firewall(node, nid, project))
@@ -188,7 +231,7 @@ class _Loader:
             for a in p.children("associations"):
                 nid = network_id(a.require_text("attachmentTarget"), self.project)
                 c.applies.add(nid)
-                self.inv.ensure_network(nid)
+                self.inv.ensure_network(nid, pid)
             self._policy_rules(c, p)
         hier = self.items(HIERARCHICAL_POLICIES)
         ranked: list[tuple[int, int, Node]] = []
@@ -243,7 +286,7 @@ class _Loader:
                                     "get-effective-firewalls --format=json` writes")
             root = Node(data, label)
             nid = self._effective_network(path.stem, root)
-            self.inv.ensure_network(nid)
+            self.inv.ensure_network(nid, f"{EFFECTIVE_DIR}/{path.name}")
             if use_rules:
                 for f in root.children("firewalls"):
                     self._firewall(f)
