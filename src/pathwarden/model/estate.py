@@ -189,13 +189,12 @@ class Estate:
         options: dict[str, object] = {}
         for e in estates:
             filters.update(e.filters)
-            subnets.update(e.subnets)
-            networks.update(e.networks)
-            prefix_lists.update(e.prefix_lists)
+            _update(subnets, e.subnets)
+            _update(networks, e.networks)
+            _update(prefix_lists, e.prefix_lists)
             route_tables.update(e.route_tables)
             attachments.update(e.attachments)
             gateways.update(e.gateways)
-    stub: bool = False  # only referenced (by a workload): not described by the snapshot
             options.update(e.options)
         return Estate(
             workloads=tuple(w for e in estates for w in e.workloads),
