@@ -72,3 +72,14 @@ def test_ipv4_and_ipv6_stay_apart() -> None:
 def test_cidr_host_bits_are_canonicalised() -> None:
     assert AddressSet.parse("100.68.0.18/18") == AddressSet.parse("100.68.0.0/18")
     assert AddressSet.parse("10.0.0.0/8").describe() == ["10.0.0.0/8"]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 200), st.integers(0, 20)), max_size=6),
+    st.lists(st.tuples(st.integers(0, 200), st.integers(0, 20)), max_size=6),
+)
+def test_overlaps_is_a_nonempty_intersection(a: list[tuple[int, int]],
+                                             b: list[tuple[int, int]]) -> None:
+    x = IntervalSet((lo, lo + n) for lo, n in a)
+    y = IntervalSet((lo, lo + n) for lo, n in b)
+    assert x.overlaps(y) == bool(x & y) == y.overlaps(x)

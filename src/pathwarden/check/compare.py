@@ -40,6 +40,7 @@ class _Checker:
         self.segments: dict[str, Endpoint] = {s.name: resolve(s.name) for s in policy.segments}
         self.cache: dict[tuple[str, str], ReachLike | None] = {}
         self.order = {p.id: i for i, p in enumerate(policy.paths)}
+        self.everyone = tuple(Member(w, w.addresses) for w in engine.estate)
 
     def reach_names(self, src: str, dst: str) -> ReachLike | None:
         if (src, dst) not in self.cache:
@@ -153,10 +154,7 @@ class _Checker:
         covered = {m.workload.id for m in target.members}
         for a in allows:
             covered |= {m.workload.id for m in self.segments[a.src].members}
-        rest = Endpoint(
-            "*",
-            tuple(Member(w, w.addresses) for w in self.engine.estate if w.id not in covered),
-        )
+        rest = Endpoint("*", tuple(m for m in self.everyone if m.workload.id not in covered))
         opened = Opened()
         for key, part in split(rest, [self.segments[d.src] for d in denies]):
             declared = ServiceSet.union_all(denies[i].services for i in key)

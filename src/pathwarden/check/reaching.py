@@ -109,11 +109,15 @@ def split(endpoint: Endpoint, groups: Sequence[Endpoint]) -> list[tuple[frozense
     Returns ``(indices of the groups that contain this part, part)`` for every non-empty part;
     a workload goes by its id, outside addresses by range.
     """
-    ids = [{m.workload.id for m in g.members} for g in groups]
+    found: dict[str, set[int]] = {}
+    for i, g in enumerate(groups):
+        for m in g.members:
+            found.setdefault(m.workload.id, set()).add(i)
+    keys = {wid: frozenset(idx) for wid, idx in found.items()}
+    none: frozenset[int] = frozenset()
     members: dict[frozenset[int], list[Member]] = {}
     for m in endpoint.members:
-        key = frozenset(i for i, s in enumerate(ids) if m.workload.id in s)
-        members.setdefault(key, []).append(m)
+        members.setdefault(keys.get(m.workload.id, none), []).append(m)
     outside = [(frozenset[int](), endpoint.outside)]
     for i, g in enumerate(groups):
         nxt = []

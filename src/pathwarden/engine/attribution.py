@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from pathwarden.engine.semantics import DESTINATION_SLOT, JOINT_SLOT, SOURCE_SLOT
 from pathwarden.engine.verdicts import Decision
-from pathwarden.model import NO_SERVICES, Action, Rule, ServiceSet
+from pathwarden.model import Action, Rule, ServiceSet
 
 if TYPE_CHECKING:
     from pathwarden.engine.bulk import FamilyEval, Rows
@@ -38,9 +38,24 @@ def rules_through(decisions: Iterable[tuple[Decision, ServiceSet]]) -> list[Rule
             continue
         for c in decision.contributions:
             r = c.rule
-            if r.action in LETS_THROUGH and r.id not in out and (c.services & services):
+            if r.action in LETS_THROUGH and r.id not in out and c.services.overlaps(services):
                 out[r.id] = r
     return list(out.values())
+
+
+def cached_rules_through(engine: Engine, decision: Decision, services: ServiceSet
+                         ) -> list[Rule]:
+    """:func:`rules_through` for one decision, memoised on the engine (the same decisions and
+    open sets recur across the questions of one check)."""
+    memo: dict[tuple[int, ServiceSet], tuple[Decision, list[Rule]]] = engine.__dict__.setdefault(
+        "_rules_memo", {})
+    key = (id(decision), services)
+    hit = memo.get(key)
+    if hit is None or hit[0] is not decision:
+        if len(memo) >= 200_000:
+            memo.clear()
+        hit = memo[key] = (decision, rules_through([(decision, services)]))
+    return hit[1]
 
 
 def rule_doc(r: Rule, docs: dict[int, dict[str, Any]]) -> dict[str, Any]:
@@ -89,8 +104,8 @@ def rule_ids(engine: Engine, families: Iterable[FamilyEval], within: ServiceSet 
         good = np.array([bool(x) for x in opened], dtype=bool)
         if not good.any():
             continue
-        _half_slots(f, f.src_rows, f.combos, SOURCE_SLOT, opened, good, found, 0)
-        _half_slots(f, f.dst_rows, f.combos.T, DESTINATION_SLOT, opened, good, found, 1)
+        _half_slots(engine, f, f.src_rows, f.combos, SOURCE_SLOT, opened, good, found, 0)
+        _half_slots(engine, f, f.dst_rows, f.combos.T, DESTINATION_SLOT, opened, good, found, 1)
         _joint_slots(engine, f, opened, good, found)
     return found.docs()
 
@@ -104,7 +119,7 @@ def _uses(f: FamilyEval, slot: tuple[str, int | str], good: Bools) -> Bools:
     return flags
 
 
-def _half_slots(f: FamilyEval, rows: Rows, combos: Ints, side: str,
+def _half_slots(engine: Engine, f: FamilyEval, rows: Rows, combos: Ints, side: str,
                 opened: list[ServiceSet], good: Bools, found: _Found, rank: int) -> None:
     """Attribute the hops of one end's halves: for each stage position, every (decision,
     combination) that occurs, vectorised over all unit pairs at once."""
@@ -126,12 +141,13 @@ def _half_slots(f: FamilyEval, rows: Rows, combos: Ints, side: str,
             continue
         dids = rows.slot_vectors[sv[units]][:, rows.col_of_other]
         keys = (dids * n_c + sub)[mask]
-        acc: dict[int, ServiceSet] = {}
+        acc: dict[int, list[int]] = {}
         for k in np.unique(keys).tolist():
             did, c = divmod(k, n_c)
-            acc[did] = acc.get(did, NO_SERVICES) | opened[c]
-        for did, services in acc.items():
-            found.add((rank, pos), rules_through([(f.decisions[did], services)]))
+            acc.setdefault(did, []).append(c)
+        for did, cs in acc.items():
+            services = ServiceSet.union_all(opened[c] for c in cs)
+            found.add((rank, pos), cached_rules_through(engine, f.decisions[did], services))
 
 
 def _tag_dids(rows: Rows, tag: str) -> Ints:
@@ -167,10 +183,9 @@ def _joint_slots(engine: Engine, f: FamilyEval, opened: list[ServiceSet], good: 
         n_d = len(f.decisions) + 1
         group = (combo_link[combos] * n_d + s_t[us, vs] + 1) * n_d + d_t[us, vs] + 1
         uniq, first, inv = np.unique(group, return_index=True, return_inverse=True)
+        inv = inv.reshape(-1)
         for g in range(len(uniq)):
-            services = NO_SERVICES
-            for c in np.unique(combos[inv == g]).tolist():
-                services = services | opened[c]
+            services = ServiceSet.union_all(opened[c] for c in np.unique(combos[inv == g]).tolist())
             u, v = int(us[first[g]]), int(vs[first[g]])
             hop = _joint_hop(engine, join, f, u, v, tag)
             if hop is not None:

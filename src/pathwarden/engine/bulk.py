@@ -14,17 +14,17 @@ which rules open it, lazily.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from pathwarden.engine.endpoints import Endpoint
 from pathwarden.engine.semantics import Half, Joined, Role
-from pathwarden.engine.stages import SlotPlan
+from pathwarden.engine.stages import Plan, SlotPlan
+from pathwarden.engine.units import Units, add_outside_units, workload_units
 from pathwarden.engine.verdicts import Decision
-from pathwarden.engine.views import StageView
 from pathwarden.model import NO_SERVICES, ServiceSet
 from pathwarden.model.addresses import Family
 
@@ -34,28 +34,7 @@ if TYPE_CHECKING:
 
 Ints = npt.NDArray[np.int64]
 JOIN_LIMIT = 200_000
-
-
-@dataclass(slots=True)
-class Units:
-    """The units of one end in one address family, grouped by class (classes contiguous)."""
-
-    classes: list[int] = field(default_factory=list)
-    intervals: list[int] = field(default_factory=list)  # stand-in elementary interval
-    atoms: list[int] = field(default_factory=list)  # own global atom
-    workloads: list[tuple[str, ...]] = field(default_factory=list)
-    ranges: list[tuple[tuple[int, int], ...]] = field(default_factory=list)
-
-    def add(self, cls: int, interval: int, atom: int, workloads: tuple[str, ...],
-            ranges: tuple[tuple[int, int], ...] = ()) -> None:
-        self.classes.append(cls)
-        self.intervals.append(interval)
-        self.atoms.append(atom)
-        self.workloads.append(workloads)
-        self.ranges.append(ranges)
-
-    def __len__(self) -> int:
-        return len(self.classes)
+_FEW = 16  # columns below which Python lists beat arrays
 
 
 @dataclass(slots=True)
@@ -130,10 +109,10 @@ def evaluate(engine: Engine, src: Endpoint, dst: Endpoint, *, explain: bool) -> 
     opened = NO_SERVICES
     classes: set[int] = set()
     for fam in (Family.V4, Family.V6):
-        s_units = _workload_units(engine, src, fam)
-        d_units = _workload_units(engine, dst, fam)
-        _outside_units(engine, s_units, src, d_units, Role.DESTINATION, fam)
-        _outside_units(engine, d_units, dst, s_units, Role.SOURCE, fam)
+        s_units = workload_units(engine, src, fam)
+        d_units = workload_units(engine, dst, fam)
+        add_outside_units(engine, s_units, src, d_units, Role.DESTINATION, fam)
+        add_outside_units(engine, d_units, dst, s_units, Role.SOURCE, fam)
         classes.update(s_units.classes)
         classes.update(d_units.classes)
         if not len(s_units) or not len(d_units):
@@ -148,85 +127,6 @@ def evaluate(engine: Engine, src: Endpoint, dst: Endpoint, *, explain: bool) -> 
     return ReachResult(src.label, dst.label, opened, tuple(families), engine, explain, notices)
 
 
-# -- units -------------------------------------------------------------------------------------
-
-
-def _workload_units(engine: Engine, ep: Endpoint, fam: Family) -> Units:
-    by_class: dict[int, dict[int, list[str]]] = {}
-    for m in ep.members:
-        cls = engine.class_of[m.workload.id]
-        for a in m.addresses:
-            afam, atom = engine.atom_of(a)
-            if afam is fam:
-                ids = by_class.setdefault(cls, {}).setdefault(atom, [])
-                if not ids or ids[-1] != m.workload.id:
-                    ids.append(m.workload.id)
-    units = Units()
-    atoms = engine.atoms[fam]
-    for cls, by_atom in by_class.items():
-        for atom, ids in by_atom.items():
-            units.add(cls, atoms.first_interval(atom), atom, tuple(sorted(set(ids))))
-    return units
-
-
-def _facing(engine: Engine, units: Units, role: Role, fam: Family, cloud: str
-            ) -> list[tuple[int, bool, StageView]]:
-    """The distinct (stage, side) views of one end's halves that look at the other end."""
-    seen: dict[tuple[int, bool], StageView] = {}
-    for cls in dict.fromkeys(units.classes):
-        if engine.cloud[cls] != cloud:
-            continue
-        for h in engine.half(cls, role).stages:
-            other_is_src = (role is Role.DESTINATION) != h.reply
-            sid = engine.stage_id(h.stage)
-            if (sid, other_is_src) not in seen:
-                seen[(sid, other_is_src)] = engine.view(sid, h.stage, fam, other_is_src)
-    return [(sid, side, v) for (sid, side), v in seen.items()]
-
-
-def _outside_units(engine: Engine, units: Units, ep: Endpoint, other: Units, other_role: Role,
-                   fam: Family) -> None:
-    """Add ``ep``'s outside ranges to ``units``: one unit per piece that the other end's stages
-    (of each cloud the other end has workloads in) see alike."""
-    outside = (ep.outside - engine.platform).family(fam)
-    if not outside:
-        return
-    atoms = engine.atoms[fam]
-    role = Role.SOURCE if other_role is Role.DESTINATION else Role.DESTINATION
-    clouds = dict.fromkeys(engine.cloud[c] for c in other.classes if engine.rep[c] is not None)
-    for cloud in clouds:
-        if cloud not in engine.outside_class:
-            continue
-        cls = engine.outside_class[cloud]
-        views = _facing(engine, other, other_role, fam, cloud)
-        own = engine.half(cls, role)
-        for h in own.stages:  # the outside end's own stages (none today), by its own address
-            own_is_src = (role is Role.SOURCE) != h.reply
-            sid = engine.stage_id(h.stage)
-            views.append((sid, own_is_src, engine.view(sid, h.stage, fam, own_is_src)))
-        pieces: dict[int, list[tuple[int, int]]] = {}
-        first: dict[int, int] = {}
-        for lo, hi in outside.ranges:
-            i_lo, i_hi = atoms.interval(lo), atoms.interval(hi)
-            idx = np.arange(i_lo, i_hi + 1, dtype=np.int64)
-            sig = np.zeros(len(idx), dtype=np.int64)
-            for _, _, view in views:
-                sig ^= view.keys()[view.groups(idx)]
-            for k, i in enumerate(range(i_lo, i_hi + 1)):
-                s = int(sig[k])
-                start = max(lo, atoms.start(i))
-                end = hi if i == i_hi else min(hi, atoms.start(i + 1) - 1)
-                piece = pieces.setdefault(s, [])
-                first.setdefault(s, i)
-                if piece and piece[-1][1] + 1 == start:
-                    piece[-1] = (piece[-1][0], end)
-                else:
-                    piece.append((start, end))
-        for s, ranges in pieces.items():
-            i = first[s]
-            units.add(cls, i, atoms.sig_of_interval(i), (), tuple(ranges))
-
-
 # -- rows and the pair matrix ------------------------------------------------------------------
 
 
@@ -234,46 +134,57 @@ def _rows(engine: Engine, fam: Family, units: Units, other: Units, role: Role,
           tab: _Interner) -> Rows:
     cols, col_of_other = np.unique(np.array(other.intervals, dtype=np.int64),
                                    return_inverse=True)
-    own = _own_groups(engine, fam, units, role)
-    row_index: dict[Hashable, int] = {}
-    of_unit = np.empty(len(units), dtype=np.int64)
+    classes = np.array(units.classes, dtype=np.int64)
+    distinct = list(dict.fromkeys(units.classes))
+    plans = {cls: engine.plan(cls, role, fam) for cls in distinct}
     halves: list[Half] = []
     slots: list[list[int]] = []
     slot_index: dict[tuple[int, bool, int], int] = {}
     slot_plans: list[tuple[SlotPlan, int]] = []
-    for u, cls in enumerate(units.classes):
-        plan = engine.plan(cls, role, fam)
-        groups = tuple(int(own[(sp.sid, sp.other_is_src)][u]) if sp.own_used else 0
-                       for sp in plan.slots)
-        key = (cls, groups)
-        r = row_index.get(key)
-        if r is None:
-            r = row_index[key] = len(halves)
-            halves.append(engine.half(cls, role))
-            mine: list[int] = []
-            for sp, g in zip(plan.slots, groups, strict=True):
-                skey = (sp.sid, sp.other_is_src, g)
-                sv = slot_index.get(skey)
-                if sv is None:
-                    sv = slot_index[skey] = len(slot_plans)
-                    slot_plans.append((sp, g))
-                mine.append(sv)
-            slots.append(mine)
-        of_unit[u] = r
+
+    def add_row(cls: int, groups: tuple[int, ...]) -> None:
+        halves.append(engine.half(cls, role))
+        mine: list[int] = []
+        for sp, g in zip(plans[cls].slots, groups, strict=True):
+            skey = (sp.sid, sp.other_is_src, g)
+            sv = slot_index.get(skey)
+            if sv is None:
+                sv = slot_index[skey] = len(slot_plans)
+                slot_plans.append((sp, g))
+            mine.append(sv)
+        slots.append(mine)
+
+    if not any(p.uses_own for p in plans.values()):  # a row per class
+        _, of_unit = np.unique(classes, return_inverse=True)
+        for cls in sorted(distinct):
+            add_row(cls, (0,) * len(plans[cls].slots))
+        of_unit = of_unit.reshape(-1).astype(np.int64)
+    else:
+        own = _own_groups(engine, fam, units, plans)
+        row_index: dict[Hashable, int] = {}
+        of_unit = np.empty(len(units), dtype=np.int64)
+        for u, cls in enumerate(units.classes):
+            groups = tuple(int(own[(sp.sid, sp.other_is_src)][u]) if sp.own_used else 0
+                           for sp in plans[cls].slots)
+            r = row_index.get((cls, groups))
+            if r is None:
+                r = row_index[(cls, groups)] = len(halves)
+                add_row(cls, groups)
+            of_unit[u] = r
     vectors = _slot_vectors(engine, fam, cols, slot_plans, tab)
     values = _row_values(halves, slots, vectors, tab, len(cols))
     return Rows(role, of_unit, col_of_other.reshape(-1).astype(np.int64), values, halves, slots,
                 vectors)
 
 
-def _own_groups(engine: Engine, fam: Family, units: Units, role: Role
+def _own_groups(engine: Engine, fam: Family, units: Units, plans: dict[int, Plan]
                 ) -> dict[tuple[int, bool], Ints]:
     """For every stage whose decision depends on the unit's own address: the unit's group in
     that stage's own-side view, for all units at once."""
     intervals = np.array(units.intervals, dtype=np.int64)
     out: dict[tuple[int, bool], Ints] = {}
-    for cls in dict.fromkeys(units.classes):
-        for sp in engine.plan(cls, role, fam).slots:
+    for plan in plans.values():
+        for sp in plan.slots:
             key = (sp.sid, sp.other_is_src)
             if sp.own_used and key not in out:
                 out[key] = engine.view(sp.sid, sp.stage, fam, not sp.other_is_src).groups(
@@ -283,22 +194,62 @@ def _own_groups(engine: Engine, fam: Family, units: Units, role: Role
 
 def _slot_vectors(engine: Engine, fam: Family, cols: Ints,
                   plans: list[tuple[SlotPlan, int]], tab: _Interner) -> Ints:
-    """(slots, columns): the local decision id of each slot against each column."""
+    """(slots, columns): the local decision id of each slot against each column. A slot's
+    decisions against one column set are kept on the engine: the next question against the
+    same end (another part of a split segment, another path into it) reuses them."""
     out = np.empty((len(plans), len(cols)), dtype=np.int64)
+    few = len(cols) <= _FEW
+    col_list = cols.tolist() if few else []
+    col_key: Hashable = (fam, tuple(col_list)) if few else (fam, cols.tobytes())
+    memo: dict[Hashable, tuple[Any, list[Decision]]] = engine.__dict__.setdefault(
+        "_slot_memo", {})
     for sv, (sp, own) in enumerate(plans):
-        view = engine.view(sp.sid, sp.stage, fam, sp.other_is_src)
-        if len(view) == 1:
-            groups: list[int] = [0]
-            inv = None
+        key = (sp.sid, sp.other_is_src, own, col_key)
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = _slot_decisions(engine, fam, sp, own, cols, col_list, few)
+            if len(memo) >= JOIN_LIMIT:
+                memo.clear()
+        groups, decisions = hit
+        dids = [tab.decision(d) for d in decisions]
+        if groups is None:
+            out[sv] = dids[0]
+        elif few:
+            out[sv] = [dids[g] for g in groups]
         else:
-            uniq, inv = np.unique(view.groups(cols), return_inverse=True)
-            groups = uniq.tolist()
-        dids = []
-        for g in groups:
-            s_grp, d_grp = (g, own) if sp.other_is_src else (own, g)
-            dids.append(tab.decision(engine.decision(sp.sid, sp.stage, fam, s_grp, d_grp)))
-        out[sv] = dids[0] if inv is None else np.array(dids, dtype=np.int64)[inv.reshape(-1)]
+            out[sv] = np.array(dids, dtype=np.int64)[groups]
     return out
+
+
+def _slot_decisions(engine: Engine, fam: Family, sp: SlotPlan, own: int, cols: Ints,
+                    col_list: list[int], few: bool) -> tuple[Any, list[Decision]]:
+    """``(column -> index into the decisions (None: all the first), decisions)``."""
+    view = engine.view(sp.sid, sp.stage, fam, sp.other_is_src)
+    if len(view) == 1:
+        return None, [_decide(engine, sp, fam, 0, own)]
+    if few:
+        index: dict[int, int] = {}
+        decisions: list[Decision] = []
+        picks = []
+        for g in view.group_list(col_list):
+            k = index.get(g)
+            if k is None:
+                k = index[g] = len(decisions)
+                decisions.append(_decide(engine, sp, fam, g, own))
+            picks.append(k)
+        return picks, decisions
+    groups = view.groups(cols)
+    present = np.zeros(len(view), dtype=bool)
+    present[groups] = True
+    used = np.nonzero(present)[0]
+    rank = np.zeros(len(view), dtype=np.int64)
+    rank[used] = np.arange(len(used), dtype=np.int64)
+    return rank[groups], [_decide(engine, sp, fam, g, own) for g in used.tolist()]
+
+
+def _decide(engine: Engine, sp: SlotPlan, fam: Family, other: int, own: int) -> Decision:
+    s_grp, d_grp = (other, own) if sp.other_is_src else (own, other)
+    return engine.decision(sp.sid, sp.stage, fam, s_grp, d_grp)
 
 
 def _row_values(halves: list[Half], slots: list[list[int]], vectors: Ints, tab: _Interner,
@@ -366,39 +317,37 @@ def _family(engine: Engine, fam: Family, src: Units, dst: Units) -> FamilyEval:
 
 
 def _links(engine: Engine, src: Units, dst: Units) -> tuple[Ints, list[Hashable]]:
-    """The link id of every unit pair (-1: no flow possible), tabulated by class."""
-    s_cls, s_idx = np.unique(np.array(src.classes, dtype=np.int64), return_inverse=True)
-    d_cls, d_idx = np.unique(np.array(dst.classes, dtype=np.int64), return_inverse=True)
+    """The link id of every unit pair (-1: no flow possible), tabulated by place."""
+    places = engine.place_ids
+    s_pl = np.array([places[c] for c in src.classes], dtype=np.int64)
+    d_pl = np.array([places[c] for c in dst.classes], dtype=np.int64)
+    s_u, s_idx = np.unique(s_pl, return_inverse=True)
+    d_u, d_idx = np.unique(d_pl, return_inverse=True)
     values: dict[Hashable, int] = {}
-    by_place: dict[tuple[str, Hashable, Hashable, bool, bool], int] = {}
-    table = np.full((len(s_cls), len(d_cls)), -1, dtype=np.int64)
-    s_place = [(engine.cloud[c], engine.place(c), engine.rep[c] is None) for c in s_cls.tolist()]
-    d_place = [(engine.cloud[c], engine.place(c), engine.rep[c] is None) for c in d_cls.tolist()]
-    s_list, d_list = s_cls.tolist(), d_cls.tolist()
-    for i, (sc, sp, so) in enumerate(s_place):
-        for j, (dc, dp, do) in enumerate(d_place):
-            pk = (sc, sp, dp, so, do) if sc == dc else ("", None, None, so, do)
-            lid = by_place.get(pk)
-            if lid is None:
-                link = engine.link(s_list[i], d_list[j])
-                lid = -1 if link is None else values.setdefault(link, len(values))
-                by_place[pk] = lid
-            table[i, j] = lid
-    ids: Ints = table[s_idx][:, d_idx]
+    table = np.full((len(s_u), len(d_u)), -1, dtype=np.int64)
+    for i, sp in enumerate(s_u.tolist()):
+        for j, dp in enumerate(d_u.tolist()):
+            link = engine.link_of_places(sp, dp)
+            if link is not None:
+                table[i, j] = values.setdefault(link, len(values))
+    ids: Ints = table[s_idx.reshape(-1)][:, d_idx.reshape(-1)]
     return ids, list(values)
 
 
 def _skip_self(src: Units, dst: Units, key: Ints) -> None:
-    """A workload paired with itself is not a movement path: mark such unit pairs."""
-    single: dict[str, list[int]] = {}
-    for v, ids in enumerate(dst.workloads):
-        if len(ids) == 1:
-            single.setdefault(ids[0], []).append(v)
+    """A workload paired with itself is not a movement path: mark such unit pairs (a unit of
+    exactly one workload, against a unit of exactly that workload)."""
+    single: dict[int, list[int]] = {}
+    for v in range(len(dst)):
+        if dst.count(v) == 1:
+            single.setdefault(int(dst.member_indices(v)[0]), []).append(v)
     if not single:
         return
-    for u, ids in enumerate(src.workloads):
-        if len(ids) == 1 and ids[0] in single:
-            key[u, single[ids[0]]] = -1
+    for u in range(len(src)):
+        if src.count(u) == 1:
+            hit = single.get(int(src.member_indices(u)[0]))
+            if hit:
+                key[u, hit] = -1
 
 
 def _join_open(engine: Engine, link: Hashable, tab: _Interner, av: int, bv: int

@@ -6,12 +6,12 @@ part) plus an outside address set (CIDRs that are not our workloads).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pathwarden.errors import EndpointError
 from pathwarden.model import NOWHERE, AddressSet, Estate, Workload
-from pathwarden.model.addresses import IPAddress, parse_address, parse_network
+from pathwarden.model.addresses import IPAddress, address_value, parse_address, parse_network
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +40,16 @@ class Endpoint:
         )
 
 
-def workload_addresses(addresses: tuple[str, ...]) -> AddressSet:
+def workload_addresses(addresses: Iterable[str]) -> AddressSet:
     """Parsed addresses (a text that is no address is skipped: loaders report those)."""
-    ips = []
+    ok = []
     for a in addresses:
         try:
-            ips.append(parse_address(a))
+            address_value(a)
         except ValueError:
             continue
-    return AddressSet.of_ips(ips)
+        ok.append(a)
+    return AddressSet.of_texts(ok)
 
 
 SegmentResolver = Callable[[str], Endpoint]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -21,10 +22,11 @@ from pathwarden.engine.endpoints import Endpoint, EndpointIndex, SegmentResolver
 from pathwarden.engine.result import ReachResult
 from pathwarden.engine.semantics import NO_HALF, Half, Role, Semantics, semantics_for
 from pathwarden.engine.stages import FilterStage, Plan, SlotPlan
+from pathwarden.engine.units import AddressTable, address_table
 from pathwarden.engine.verdicts import Decision
 from pathwarden.engine.views import Ints, StageView, set_bounds
 from pathwarden.model import AddressSet, Estate, Filter, Notice, Peer, Workload
-from pathwarden.model.addresses import V4_MAX, V6_MAX, Family, parse_address
+from pathwarden.model.addresses import V4_MAX, V6_MAX, Family, address_value
 from pathwarden.model.intervals import IntervalSet
 from pathwarden.model.rules import PeerKind, Rule
 
@@ -86,13 +88,18 @@ class Engine:
                     v6.add(s.v6)
         self.atoms = {Family.V4: AtomIndex(v4, V4_MAX), Family.V6: AtomIndex(v6, V6_MAX)}
         self.platform = AddressSet.union_all(s.platform() for s in self.sem.values())
-        self._halves: dict[tuple[int, Role], Half] = {}
-        self._plans: dict[tuple[int, Role, Family], Plan] = {}
+        self._halves: dict[tuple[int, bool], Half] = {}
+        self._plans: dict[tuple[int, bool, Family], Plan] = {}
         self._places: dict[int, Hashable] = {}
-        self._links: dict[tuple[str, Hashable, Hashable], tuple[str, Hashable] | None] = {}
+        self._links: dict[tuple[int, int], tuple[str, Hashable] | None] = {}
+        self._place_ids: list[int] | None = None
+        self._place_list: list[Any] = []
+        self._workload_index: dict[str, int] | None = None
+        self._tables: dict[Family, AddressTable] = {}
         self._stage_ids: dict[Hashable, int] = {}
         self._compiled: dict[tuple[int, Family], Compiled] = {}
         self._views: dict[tuple[int, Family, bool], StageView] = {}
+        self._views_by_sets: dict[tuple[Family, frozenset[IntervalSet | None]], StageView] = {}
         self._set_bounds: dict[tuple[Family, IntervalSet], tuple[Ints, Ints]] = {}
         self._memo: dict[Hashable, Decision] = {}
         self._addr_atoms: dict[str, tuple[Family, int]] = {}
@@ -126,7 +133,7 @@ class Engine:
 
     # -- classes -------------------------------------------------------------------------------
     def half(self, cls: int, role: Role) -> Half:
-        key = (cls, role)
+        key = (cls, role is Role.SOURCE)
         hit = self._halves.get(key)
         if hit is None:
             sem = self.sem.get(self.cloud[cls])
@@ -143,31 +150,56 @@ class Engine:
     def link(self, src_cls: int, dst_cls: int) -> tuple[str, Hashable] | None:
         """``(cloud, the provider's link)`` between two classes, ``None`` when no flow is
         possible (different clouds, two outside ends, or the provider says so)."""
-        cloud = self.cloud[src_cls]
-        if cloud != self.cloud[dst_cls] or (self.rep[src_cls] is None and self.rep[dst_cls] is
-                                            None):
-            return None
-        sem = self.sem.get(cloud)
-        if sem is None:
-            return None
-        key = (cloud, self.place(src_cls), self.place(dst_cls))
+        return self.link_of_places(self.place_ids[src_cls], self.place_ids[dst_cls])
+
+    def link_of_places(self, src: int, dst: int) -> tuple[str, Hashable] | None:
+        key = (src, dst)
         if key not in self._links:
-            inner = sem.link(key[1], key[2])
-            self._links[key] = None if inner is None else (cloud, inner)
+            (s_cloud, s_place, s_out), (d_cloud, d_place, d_out) = (
+                self._place_list[src], self._place_list[dst])
+            sem = self.sem.get(s_cloud)
+            inner = None
+            if s_cloud == d_cloud and not (s_out and d_out) and sem is not None:
+                inner = sem.link(s_place, d_place)
+            self._links[key] = None if inner is None else (s_cloud, inner)
         return self._links[key]
+
+    @property
+    def place_ids(self) -> list[int]:
+        """Per class: an id of (cloud, place, outside) shared by classes that link alike."""
+        if self._place_ids is None:
+            index: dict[Hashable, int] = {}
+            ids = []
+            for cls in range(len(self.rep)):
+                key = (self.cloud[cls], self.place(cls), self.rep[cls] is None)
+                ids.append(index.setdefault(key, len(index)))
+            self._place_list = list(index)
+            self._place_ids = ids
+        return self._place_ids
+
+    @property
+    def workload_index(self) -> dict[str, int]:
+        if self._workload_index is None:
+            self._workload_index = {w.id: i for i, w in enumerate(self.estate.workloads)}
+        return self._workload_index
+
+    def address_table(self, fam: Family) -> AddressTable:
+        hit = self._tables.get(fam)
+        if hit is None:
+            hit = self._tables[fam] = address_table(self, fam)
+        return hit
 
     def atom_of(self, address: str) -> tuple[Family, int]:
         hit = self._addr_atoms.get(address)
         if hit is None:
-            ip = parse_address(address)
-            fam = Family.V4 if ip.version == 4 else Family.V6
-            hit = self._addr_atoms[address] = (fam, self.atoms[fam].atom(int(ip)))
+            fam, value = address_value(address)
+            hit = self._addr_atoms[address] = (fam, self.atoms[fam].atom(value))
         return hit
 
     def plan(self, cls: int, role: Role, fam: Family) -> Plan:
         """How a class's half is evaluated in one family: per stage, its id, which rule side
         faces the other end, and whether its decision depends on the class's own address."""
-        key = (cls, role, fam)
+        key = (cls, role is Role.SOURCE, fam)
         hit = self._plans.get(key)
         if hit is None:
             slots = []
@@ -216,10 +248,14 @@ class Engine:
         hit = self._views.get(key)
         if hit is None:
             comp = self.compiled(sid, stage, fam)
-            sets = {s if src_side else d for _, s, d in comp.rules}
-            hit = StageView(self._bounds(s, fam) for s in sets if s is not None)
+            sets = frozenset(s if src_side else d for _, s, d in comp.rules) - {None}
+            hit = self._views_by_sets.get((fam, sets))
+            if hit is None:
+                hit = StageView(self._bounds(s, fam) for s in sets if s is not None)
+                self._views_by_sets[(fam, sets)] = hit
             if len(self._views) >= MEMO_LIMIT:
                 self._views.clear()
+                self._views_by_sets.clear()
             self._views[key] = hit
         return hit
 

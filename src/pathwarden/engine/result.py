@@ -120,7 +120,8 @@ class ReachResult:
             d_units += [(f, cols.start + int(v)) for v in np.nonzero(flags.any(axis=0))[0]]
         if within is not None:
             opened = opened & within
-        return _member_names(s_units, src=True), _member_names(d_units, src=False), opened
+        return (_member_names(self.estate, s_units, src=True),
+                _member_names(self.estate, d_units, src=False), opened)
 
     # -- rules and explanations ----------------------------------------------------------------
     def rule_ids(self, within: ServiceSet | None = None) -> list[str]:
@@ -262,13 +263,15 @@ def _span(classes: list[int], cls: int) -> range:
     return range(lo, hi)
 
 
-def _member_names(units: list[tuple[FamilyEval, int]], *, src: bool) -> list[str]:
+def _member_names(estate: Estate, units: list[tuple[FamilyEval, int]], *, src: bool
+                  ) -> list[str]:
     ids: set[str] = set()
     v4: list[tuple[int, int]] = []
     v6: list[tuple[int, int]] = []
+    workloads = estate.workloads
     for f, u in units:
         side = f.src if src else f.dst
-        ids.update(side.workloads[u])
+        ids.update(workloads[i].id for i in side.member_indices(u).tolist())
         (v4 if f.fam is Family.V4 else v6).extend(side.ranges[u])
     names = sorted(ids)
     outside = AddressSet(IntervalSet(v4), IntervalSet(v6))

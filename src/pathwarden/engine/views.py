@@ -11,6 +11,7 @@ groups with one vectorised lookup.
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 from collections.abc import Iterable
 
 import numpy as np
@@ -21,6 +22,7 @@ from pathwarden.model.intervals import IntervalSet
 
 Ints = npt.NDArray[np.int64]
 _RNG = random.Random(0x5EED)  # keys only need to differ: no answer depends on their values
+_SMALL = 256  # boundaries below which a view is built in plain Python
 
 
 class AtomBoundaryError(RuntimeError):
@@ -33,28 +35,23 @@ class StageView:
     ``reps[g]`` is the first elementary interval of group ``g`` (evaluate the stage there).
     """
 
-    __slots__ = ("_ids", "_keys", "_starts", "reps")
+    __slots__ = ("_id_list", "_ids", "_keys", "_start_list", "_starts", "reps")
 
     def __init__(self, sets: Iterable[tuple[Ints, Ints]]) -> None:
         """``sets``: each set as the elementary intervals where its ranges start and where
         they stop (:func:`set_bounds`)."""
-        starts: list[Ints] = []
-        stops: list[Ints] = []
-        for first, ends in sets:
-            starts.append(first)
-            stops.append(ends)
-        if not starts:
-            self._starts = np.zeros(1, dtype=np.int64)
-            self._ids = np.zeros(1, dtype=np.int64)
-            self.reps = [0]
-            self._keys: Ints | None = None
+        items = list(sets)
+        self._keys: Ints | None = None
+        if sum(len(a) + len(b) for a, b in items) <= _SMALL:
+            self._small(items)
             return
-        rng = np.array([_RNG.getrandbits(62) for _ in starts], dtype=np.int64)
-        pos = np.concatenate([*starts, *stops, np.zeros(1, dtype=np.int64)])
+        rng = np.array([_RNG.getrandbits(62) for _ in items], dtype=np.int64)
+        pos = np.concatenate([*(a for a, _ in items), *(b for _, b in items),
+                              np.zeros(1, dtype=np.int64)])
         key = np.concatenate([*(np.full(len(a), rng[i], dtype=np.int64)
-                                for i, a in enumerate(starts)),
-                              *(np.full(len(a), rng[i], dtype=np.int64)
-                                for i, a in enumerate(stops)),
+                                for i, (a, _) in enumerate(items)),
+                              *(np.full(len(b), rng[i], dtype=np.int64)
+                                for i, (_, b) in enumerate(items)),
                               np.zeros(1, dtype=np.int64)])
         order = np.argsort(pos, kind="stable")
         pos, key = pos[order], key[order]
@@ -69,10 +66,40 @@ class StageView:
         ids = rank[ids.reshape(-1)]
         keep = np.ones(len(ids), dtype=bool)
         keep[1:] = ids[1:] != ids[:-1]
-        self._starts = pos[keep]
-        self._ids = ids[keep]
-        self.reps = pos[firsts[order]].tolist()
-        self._keys = None
+        self._set(pos[keep].tolist(), ids[keep].tolist(), pos[firsts[order]].tolist())
+
+    def _small(self, items: list[tuple[Ints, Ints]]) -> None:
+        """The same sweep in plain Python, for the many stages with few ranges."""
+        events: dict[int, int] = {0: 0}
+        for first, ends in items:
+            k = _RNG.getrandbits(62)
+            for i in first.tolist():
+                events[i] = events.get(i, 0) ^ k
+            for i in ends.tolist():
+                events[i] = events.get(i, 0) ^ k
+        starts: list[int] = []
+        ids: list[int] = []
+        reps: list[int] = []
+        index: dict[int, int] = {}
+        sig = 0
+        for pos in sorted(events):
+            sig ^= events[pos]
+            group = index.get(sig)
+            if group is None:
+                group = index[sig] = len(reps)
+                reps.append(pos)
+            if ids and ids[-1] == group:
+                continue
+            starts.append(pos)
+            ids.append(group)
+        self._set(starts, ids, reps)
+
+    def _set(self, starts: list[int], ids: list[int], reps: list[int]) -> None:
+        self._start_list = starts
+        self._id_list = ids
+        self._starts = np.array(starts, dtype=np.int64)
+        self._ids = np.array(ids, dtype=np.int64)
+        self.reps = reps
 
     def keys(self) -> Ints:
         """A random 62-bit key per group, to XOR several views into one signature."""
@@ -82,6 +109,13 @@ class StageView:
 
     def __len__(self) -> int:
         return len(self.reps)
+
+    def group_list(self, intervals: list[int]) -> list[int]:
+        """:meth:`groups` for a short Python list (no array overhead)."""
+        if len(self.reps) == 1:
+            return [0] * len(intervals)
+        starts, ids = self._start_list, self._id_list
+        return [ids[bisect_right(starts, i) - 1] for i in intervals]
 
     def groups(self, intervals: Ints) -> Ints:
         """The group of each elementary interval index in ``intervals``."""

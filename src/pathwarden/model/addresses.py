@@ -17,6 +17,7 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 
 from pathwarden.model.intervals import EMPTY, IntervalSet
 
@@ -40,6 +41,25 @@ def parse_network(text: str) -> IPNetwork:
 
 def parse_address(text: str) -> IPAddress:
     return ipaddress.ip_address(text.strip())
+
+
+@lru_cache(maxsize=1 << 18)
+def address_value(text: str) -> tuple[Family, int]:
+    """``(family, integer)`` of an address text, as :func:`parse_address` reads it (ValueError
+    when it is no address), memoised: an estate's addresses are read by several layers.
+
+    >>> address_value("10.0.0.1"), address_value("::1")
+    ((<Family.V4: 4>, 167772161), (<Family.V6: 6>, 1))
+    """
+    parts = text.split(".")
+    if len(parts) == 4 and all(
+        p.isascii() and p.isdigit() and (p == "0" or p[0] != "0") and len(p) <= 3 and int(p) < 256
+        for p in parts
+    ):
+        a, b, c, d = (int(p) for p in parts)
+        return Family.V4, (a << 24) | (b << 16) | (c << 8) | d
+    ip = parse_address(text)
+    return (Family.V4 if ip.version == 4 else Family.V6), int(ip)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +86,16 @@ class AddressSet:
         for ip in ips:
             n = int(ip)
             (v4 if ip.version == 4 else v6).append((n, n))
+        return cls(IntervalSet(v4) if v4 else EMPTY, IntervalSet(v6) if v6 else EMPTY)
+
+    @classmethod
+    def of_texts(cls, texts: Iterable[str]) -> AddressSet:
+        """The addresses (texts) as a set; ValueError for a text that is no address."""
+        v4: list[tuple[int, int]] = []
+        v6: list[tuple[int, int]] = []
+        for t in texts:
+            fam, n = address_value(t)
+            (v4 if fam is Family.V4 else v6).append((n, n))
         return cls(IntervalSet(v4) if v4 else EMPTY, IntervalSet(v6) if v6 else EMPTY)
 
     @classmethod

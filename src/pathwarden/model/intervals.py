@@ -94,7 +94,19 @@ class IntervalSet:
         return not (self - other)
 
     def overlaps(self, other: IntervalSet) -> bool:
-        return bool(self & other)
+        """Whether the sets share a value (stops at the first shared one, builds nothing)."""
+        a, b = self.ranges, other.ranges
+        if not a or not b or a[-1][1] < b[0][0] or b[-1][1] < a[0][0]:
+            return False
+        i = j = 0
+        while i < len(a) and j < len(b):
+            if a[i][1] < b[j][0]:
+                i += 1
+            elif b[j][1] < a[i][0]:
+                j += 1
+            else:
+                return True
+        return False
 
     # -- algebra -----------------------------------------------------------------------------
     def __or__(self, other: IntervalSet) -> IntervalSet:

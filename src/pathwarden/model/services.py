@@ -96,6 +96,9 @@ class ServiceSet:
     def __sub__(self, other: ServiceSet) -> ServiceSet:
         return ServiceSet(self.values - other.values)
 
+    def overlaps(self, other: ServiceSet) -> bool:
+        return self.values.overlaps(other.values)
+
     def issubset(self, other: ServiceSet) -> bool:
         return self.values.issubset(other.values)
 

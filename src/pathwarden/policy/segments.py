@@ -108,7 +108,7 @@ def selector_matches(selector: Selector, w: Workload) -> bool:
 
 
 def _estate_addresses(estate: Estate) -> AddressSet:
-    return AddressSet.union_all(_addresses(w) for w in estate.workloads)
+    return workload_addresses(a for w in estate.workloads for a in w.addresses)
 
 
 def selector_index(estate: Estate) -> SelectorIndex:

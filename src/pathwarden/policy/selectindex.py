@@ -8,12 +8,11 @@ instead of testing every selector against every workload.
 
 from __future__ import annotations
 
-import ipaddress
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 
 from pathwarden.model import AddressSet, Estate, Workload
-from pathwarden.model.addresses import Family
+from pathwarden.model.addresses import Family, address_value
 from pathwarden.policy.model import Selector
 
 Fields = dict[str, Callable[[Workload], tuple[str, ...]]]
@@ -34,10 +33,10 @@ class SelectorIndex:
                 self._by_tag.setdefault(kv, set()).add(i)
             for a in w.addresses:
                 try:
-                    ip = ipaddress.ip_address(a)
+                    fam, value = address_value(a)
                 except ValueError:
                     continue
-                ips[Family.V4 if ip.version == 4 else Family.V6].append((int(ip), i))
+                ips[fam].append((value, i))
         self._ips = {fam: sorted(v) for fam, v in ips.items()}
         self._keys = {fam: [n for n, _ in v] for fam, v in self._ips.items()}
 

@@ -141,7 +141,7 @@ class AwsSemantics:
                 for sg in w.filters:
                     members.setdefault(sg, []).extend(w.addresses)
         self._members = {
-            sg: AddressSet.of_ips(ipaddress.ip_address(a) for a in addrs)
+            sg: AddressSet.of_texts(addrs)
             for sg, addrs in members.items()
         }
         self._cidrs: dict[str, AddressSet] = {}

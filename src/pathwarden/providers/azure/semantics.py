@@ -15,7 +15,6 @@ the VNet's address space, its connected peers' spaces and 168.63.129.16 (service
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Hashable, Iterable
 from dataclasses import replace
 
@@ -163,7 +162,7 @@ class AzureSemantics:
                 for label in w.labels:
                     members.setdefault(key(label), []).extend(w.addresses)
             self._fallback_asg = {
-                k: AddressSet.of_ips(ipaddress.ip_address(a) for a in v)
+                k: AddressSet.of_texts(v)
                 for k, v in members.items()
             }
         return self._fallback_asg.get(key(asg_id), NOWHERE)

@@ -20,7 +20,6 @@ rule groups), its key a digest of the applicable filter ids.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
@@ -137,7 +136,7 @@ class GcpSemantics:
             if w.service_account:
                 members.setdefault((PeerKind.SERVICE_ACCOUNT, w.network, w.service_account),
                                    []).extend(w.addresses)
-        self._members = {k: AddressSet.of_ips(ipaddress.ip_address(a) for a in v)
+        self._members = {k: AddressSet.of_texts(v)
                          for k, v in members.items()}
         self._cidrs: dict[str, AddressSet] = {}
         self._chains: dict[tuple[Hashable, Direction], tuple[FilterStage, ...]] = {}
