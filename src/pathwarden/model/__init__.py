@@ -3,7 +3,7 @@
 from pathwarden.model.addresses import ANY, NOWHERE, AddressSet, Family
 from pathwarden.model.estate import Estate, Network, Notice, PrefixList, Subnet, Workload
 from pathwarden.model.intervals import IntervalSet
-from pathwarden.model.routes import Attachment, Gateway, NextHop, Route, RouteTable
+from pathwarden.model.routes import Attachment, Gateway, NextHop, Peering, Route, RouteTable
 from pathwarden.model.rules import (
     ANY_PEER,
     Action,
@@ -37,6 +37,7 @@ __all__ = [
     "Notice",
     "Peer",
     "PeerKind",
+    "Peering",
     "PrefixList",
     "Route",
     "RouteTable",

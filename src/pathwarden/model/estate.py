@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from pathwarden.model.addresses import NOWHERE, AddressSet, IPAddress, parse_address
-from pathwarden.model.routes import Attachment, Gateway, RouteTable
+from pathwarden.model.routes import Attachment, Gateway, Peering, RouteTable
 from pathwarden.model.rules import Filter
 
 Tags = tuple[tuple[str, str], ...]
@@ -75,6 +75,8 @@ class Network:
     peers: tuple[str, ...] = ()  # networks reachable by private address (active peerings)
     tags: Tags = ()
     routed: bool = False  # its route tables are in the snapshot: routes decide its paths
+    peerings: tuple[Peering, ...] = ()  # every peering it holds, with its flags (any state)
+    stub: bool = False  # only referenced (by a subnet, workload, rule): not described
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +136,10 @@ class Estate:
 
     @staticmethod
     def merge(estates: list[Estate]) -> Estate:
-        """One estate from several snapshots (accounts, regions, clouds)."""
+        """One estate from several snapshots (accounts, regions, clouds).
+
+        A network one snapshot describes wins over a stub of it that another only references
+        (a GCP Shared VPC host network seen from a service project), whatever the order."""
         if len(estates) == 1:
             return estates[0]
         filters: dict[str, Filter] = {}
@@ -148,7 +153,7 @@ class Estate:
         for e in estates:
             filters.update(e.filters)
             subnets.update(e.subnets)
-            networks.update(e.networks)
+            _update_networks(networks, e.networks)
             prefix_lists.update(e.prefix_lists)
             route_tables.update(e.route_tables)
             attachments.update(e.attachments)
@@ -168,3 +173,11 @@ class Estate:
             sources=tuple(s for e in estates for s in e.sources),
             options=options,
         )
+
+
+def _update_networks(into: dict[str, Network], items: Mapping[str, Network]) -> None:
+    """``into.update(items)``, except that a stub never replaces a described network."""
+    for key, item in items.items():
+        old = into.get(key)
+        if old is None or not item.stub or old.stub:
+            into[key] = item
