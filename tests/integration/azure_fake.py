@@ -180,7 +180,7 @@ class FakeArm:
         return 404, _error("NotFound", f"no route for {method} {path}"), {}
 
     def list(self, rg: str | None, kind: str, query: dict[str, str]) -> tuple[int, Any, dict]:
-        if kind not in self.resources:
+        if kind not in self.resources and kind not in KINDS:
             return 404, _error("NotFound", kind), {}
         if kind in self.fail:
             return 500, _error("InternalServerError", f"listing {kind} failed"), {}
@@ -189,7 +189,7 @@ class FakeArm:
                 self.throttle[kind] -= 1
                 return 429, _error("TooManyRequests", "throttled"), {
                     "Retry-After": self.retry_after}
-        items = [r for r in self.resources[kind]
+        items = [r for r in self.resources.get(kind, [])
                  if rg is None or f"/resourcegroups/{rg.lower()}/" in r["id"].lower()]
         start = int(query.get("$skiptoken", "0"))
         page: Json = {"value": items[start:start + self.page_size]}
