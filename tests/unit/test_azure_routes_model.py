@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from pathwarden.errors import SnapshotError
 from pathwarden.model import Estate, NextHop
 from pathwarden.providers.azure.load import load_azure_snapshot
+from tests.unit.snapshotedits import assert_missing, assert_one_line_error, set_at
 from tests.unit.test_azure_load import flatten, write
 
 SUB = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/net"
@@ -207,9 +207,7 @@ def test_a_missing_object_is_a_notice_and_partial(tmp_path: Path, code: str) -> 
     change, message = MISSING[code]
     files = hub_and_spoke()
     change(files)
-    estate = load(tmp_path, files)
-    assert estate.partial
-    assert any(n.code == code and n.message.startswith(message) for n in estate.notices)
+    assert_missing(load(tmp_path, files), code, message)
 
 
 def test_unknown_service_tag_matches_nothing_with_a_notice(tmp_path: Path) -> None:
@@ -231,40 +229,31 @@ def test_public_ip_file_absent_is_one_notice(tmp_path: Path) -> None:
     assert all(w.public_addresses == () for w in estate.workloads) and not estate.partial
 
 
-def _set(path: list[str | int], value: Any) -> Any:
-    def change(files: dict[str, Any]) -> None:
-        node: Any = files
-        for step in path[:-1]:
-            node = node[step]
-        node[path[-1]] = value
-    return change
-
-
 ROUTE0 = ["network-route-table-list.json", "value", 0, "properties", "routes", 0, "properties"]
 BAD = {
-    "next-hop-type": (_set([*ROUTE0, "nextHopType"], "Teleport"),
+    "next-hop-type": (set_at([*ROUTE0, "nextHopType"], "Teleport"),
                       "network-route-table-list.json: value[0].properties.routes[0].properties."
                       "nextHopType: expected VirtualAppliance, VnetLocal, Internet, "
                       "VirtualNetworkGateway or None, found 'Teleport'"),
-    "appliance-ip": (_set([*ROUTE0, "nextHopIpAddress"], "fw.local"),
+    "appliance-ip": (set_at([*ROUTE0, "nextHopIpAddress"], "fw.local"),
                      "routes[0].properties.nextHopIpAddress: expected an IP address, found "
                      "'fw.local'"),
-    "appliance-without-ip": (_set([*ROUTE0, "nextHopIpAddress"], None),
+    "appliance-without-ip": (set_at([*ROUTE0, "nextHopIpAddress"], None),
                              "routes[0].properties.nextHopIpAddress: missing"),
-    "no-prefix": (_set([*ROUTE0, "addressPrefix"], None),
+    "no-prefix": (set_at([*ROUTE0, "addressPrefix"], None),
                   "routes[0].properties.addressPrefix: missing"),
-    "routes-not-a-list": (_set(["network-route-table-list.json", "value", 0, "properties",
+    "routes-not-a-list": (set_at(["network-route-table-list.json", "value", 0, "properties",
                                 "routes"], {"a": 1}),
                           "value[0].properties.routes: expected a list, found an object"),
-    "public-ip-address": (_set(["network-public-ip-list.json", "value", 0, "properties",
+    "public-ip-address": (set_at(["network-public-ip-list.json", "value", 0, "properties",
                                 "ipAddress"], "20.50.1"),
                           "network-public-ip-list.json: value[0].properties.ipAddress: expected "
                           "an IP address, found '20.50.1'"),
-    "forwarding": (_set(["network-nic-list.json", "value", 0, "properties",
+    "forwarding": (set_at(["network-nic-list.json", "value", 0, "properties",
                          "enableIPForwarding"], "yes"),
                    "network-nic-list.json: value[0].properties.enableIPForwarding: expected "
                    "true or false, found 'yes'"),
-    "not-json-list": (_set(["network-route-table-list.json"], "routes"),
+    "not-json-list": (set_at(["network-route-table-list.json"], "routes"),
                       "network-route-table-list.json: expected a JSON list as `az network "
                       "route-table list -o json` writes"),
 }
@@ -275,7 +264,4 @@ def test_bad_input_is_one_line_naming_file_and_path(tmp_path: Path, case: str) -
     change, message = BAD[case]
     files = hub_and_spoke()
     change(files)
-    with pytest.raises(SnapshotError) as e:
-        load(tmp_path, files)
-    text = str(e.value)
-    assert message in text and "\n" not in text, text
+    assert_one_line_error(lambda: load(tmp_path, files), message)
