@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from pathwarden.model import AddressSet, Gateway, NextHop, Notice, Route, RouteTable
 from pathwarden.model.addresses import parse_network
@@ -134,7 +135,7 @@ class RouteReader:
             return NextHop.APPLIANCE, self._instance(path_of(instance), rid), kind or "static"
         address = node.text("nextHopIp")
         if address:
-            return NextHop.APPLIANCE, self._address(node, "nextHopIp", address, rid), \
+            return NextHop.APPLIANCE, self._appliance(node, "nextHopIp", address, rid), \
                 kind or "static"
         ilb = node.text("nextHopIlb")
         if ilb:
@@ -171,21 +172,29 @@ class RouteReader:
                       rid, partial=True)
         return name
 
+    @cached_property
+    def _instances(self) -> set[str]:
+        """The instance paths of the snapshot (a workload id is the path plus ``/nicN``)."""
+        return {w.id.rsplit("/", 1)[0] for w in self.inv.workloads.values()}
+
+    @cached_property
+    def _addresses(self) -> set[str]:
+        return {a for w in self.inv.workloads.values() for a in w.addresses}
+
     def _instance(self, target: str, rid: str) -> str:
-        held = any(w.id.startswith(target + "/") for w in self.inv.workloads.values())
+        held = target in self._instances
         if not held and self.instances_listed and segment(target, "projects") == self.project:
             self.note("appliance-unknown", f"route {last(rid)} sends traffic to instance "
                       f"{target}, which is not in instances.json: the hop cannot be evaluated",
                       rid, partial=True)
         return target
 
-    def _address(self, node: Node, field_name: str, text: str, rid: str) -> str:
+    def _appliance(self, node: Node, field_name: str, text: str, rid: str) -> str:
         try:
             address = str(ipaddress.ip_address(text.strip()))
         except ValueError:
             node.fail(field_name, f"expected an IP address, found {text!r}")
-        held = any(address in w.addresses for w in self.inv.workloads.values())
-        if not held and self.instances_listed:
+        if address not in self._addresses and self.instances_listed:
             self.note("appliance-unknown", f"route {last(rid)} sends traffic to {address}, "
                       "which no instance in this snapshot holds (an instance of another "
                       "project, or a load balancer, is not read here): the hop cannot be "
