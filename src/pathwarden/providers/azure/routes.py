@@ -28,6 +28,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from pathwarden.model import NOWHERE, AddressSet, Network, NextHop, Notice, Route, RouteTable
 from pathwarden.model.addresses import parse_network
@@ -116,21 +117,19 @@ class RouteReader:
                    f"VirtualNetworkGateway or None, found {hop!r}")
         rid = f"{table}:{name}"
         if kind is NextHop.APPLIANCE:
-            target = p.require_text("nextHopIpAddress").strip()
-            try:
-                ipaddress.ip_address(target)
-            except ValueError:
-                p.fail("nextHopIpAddress", f"expected an IP address, found {target!r}")
+            target = _address(p.require_text("nextHopIpAddress").strip())
+            if not target:
+                p.fail("nextHopIpAddress", f"expected an IP address, found "
+                       f"{p.text('nextHopIpAddress')!r}")
         return Route(id=rid, destination=prefix, addresses=self._destination(prefix, rid),
                      next_hop=kind, target=target, origin=USER)
 
     def _destination(self, prefix: str, rid: str) -> AddressSet:
         """A CIDR, or a service tag resolved like the NSG rules' tags (route.json:
         "The destination CIDR ... or a service tag")."""
-        try:
-            return AddressSet.of_network(parse_network(prefix))
-        except ValueError:
-            pass
+        cidr = _cidr(prefix)
+        if cidr is not None:
+            return cidr
         found = self.tag_addresses(prefix)
         if found is None:
             self.note("route-service-tag-unknown", f"route {rid} sends service tag {prefix}, "
@@ -233,12 +232,10 @@ class RouteReader:
         for n in nodes:
             pid = _typed_id(n, "publicIPAddresses", "a public IP address", PUBLIC_IPS)
             p = props(n)
-            address = p.text("ipAddress").strip()
-            if address:
-                try:
-                    address = str(ipaddress.ip_address(address))
-                except ValueError:
-                    p.fail("ipAddress", f"expected an IP address, found {address!r}")
+            written = p.text("ipAddress").strip()
+            address = _address(written) if written else ""
+            if written and not address:
+                p.fail("ipAddress", f"expected an IP address, found {written!r}")
             by_id[key(pid)] = address
             config = ref(p, "ipConfiguration")
             if config and address:
@@ -271,6 +268,24 @@ class RouteReader:
                               f"{r.target}, which no NIC in the snapshot holds (an Azure "
                               "Firewall or a load balancer frontend is not read): the hop "
                               "cannot be evaluated", t.id, partial=True)
+
+
+@lru_cache(maxsize=65536)
+def _cidr(prefix: str) -> AddressSet | None:
+    """A route prefix's addresses (None: not a CIDR); prefixes repeat across tables."""
+    try:
+        return AddressSet.of_network(parse_network(prefix))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _address(text: str) -> str:
+    """The address in canonical form ("" when ``text`` is none)."""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return ""
 
 
 def _typed_id(node: Node, kind: str, what: str, file: str) -> str:
