@@ -2,8 +2,11 @@
 
 stdlib ``ThreadingHTTPServer`` on 127.0.0.1, port 0. Bodies come from the published REST
 examples in ``tests/fixtures/azure-api`` (the x-ms-examples ``responses["200"]["body"]``), with
-the subscription id ``subid`` replaced by a GUID. The VNet is not among the published examples:
-it is built from the NIC example's subnet reference in the REST schema's shape.
+the subscription id ``subid`` replaced by a GUID, and the public IPs of a recorded
+``publicIPAddresses`` list (cloud-custodian cassette). The VNet is not among the published
+examples: it is built from the NIC example's subnet reference in the REST schema's shape, its
+subnet associated with the route table example ``testrt``; the NIC example's public IP
+``test-ip`` is built the same way.
 
 Routes (every request must carry ``api-version``, as ARM demands):
 - ``GET /subscriptions/S/providers/Microsoft.Network/{kind}`` (list_all) and
@@ -37,7 +40,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "azure-api"
 SUB = "11111111-2222-3333-4444-555555555555"
 Json = dict[str, Any]
 KINDS = ("networkSecurityGroups", "networkInterfaces", "virtualNetworks",
-         "applicationSecurityGroups")
+         "applicationSecurityGroups", "routeTables", "publicIPAddresses")
+TEST_IP = "20.61.15.7"  # the address given to the NIC example's public IP
 _LIST = re.compile(r"^/subscriptions/([^/]+)(?:/resourceGroups/([^/]+))?"
                    r"/providers/Microsoft\.Network/(\w+)$", re.I)
 _RULE = re.compile(r"^/subscriptions/[^/]+/resourceGroups/([^/]+)/providers/Microsoft\.Network/"
@@ -59,10 +63,27 @@ def example_body(name: str, status: str = "200") -> Any:
     return json.loads(text)
 
 
+def recorded_value(name: str) -> list[Json]:
+    """The ``value`` of the first interaction of a recorded cassette."""
+    doc = json.loads((FIXTURES / name).read_text())
+    out: list[Json] = doc["interactions"][0]["response"]["body"]["data"]["value"]
+    return out
+
+
 def published_estate() -> dict[str, list[Json]]:
     nsgs = example_body("nsg-list-2024-07-01.json")["value"]
     nsgs.append(example_body("nsg-get-2024-05-01.json"))
     nic = example_body("nic-get-2024-07-01.json")
+    table = example_body("route-table-get-2024-07-01.json")
+    ip_id = nic["properties"]["ipConfigurations"][0]["properties"]["publicIPAddress"]["id"]
+    public_ips = recorded_value("custodian-cassette-public-ip-list.json")
+    public_ips.append({
+        "id": ip_id, "name": ip_id.rsplit("/", 1)[1], "location": nic["location"],
+        "type": "Microsoft.Network/publicIPAddresses",
+        "properties": {"ipAddress": TEST_IP, "publicIPAddressVersion": "IPv4",
+                       "publicIPAllocationMethod": "Static", "provisioningState": "Succeeded",
+                       "ipConfiguration": {"id": nic["properties"]["ipConfigurations"][0]["id"]}},
+    })
     subnet_id = nic["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"]
     vnet_id = subnet_id.split("/subnets/")[0]
     vnet = {
@@ -72,6 +93,7 @@ def published_estate() -> dict[str, list[Json]]:
             "addressSpace": {"addressPrefixes": ["172.20.0.0/16"]},
             "subnets": [{"id": subnet_id, "name": subnet_id.rsplit("/", 1)[1],
                          "properties": {"addressPrefix": "172.20.2.0/24",
+                                        "routeTable": {"id": table["id"]},
                                         "provisioningState": "Succeeded"}}],
             "virtualNetworkPeerings": [], "provisioningState": "Succeeded",
         },
@@ -79,7 +101,8 @@ def published_estate() -> dict[str, list[Json]]:
     asgs = example_body("asg-list-2024-07-01.json")["value"]
     asgs.append(example_body("asg-get-2024-07-01.json"))
     return {"networkSecurityGroups": nsgs, "networkInterfaces": [nic],
-            "virtualNetworks": [vnet], "applicationSecurityGroups": asgs}
+            "virtualNetworks": [vnet], "applicationSecurityGroups": asgs,
+            "routeTables": [table], "publicIPAddresses": public_ips}
 
 
 @dataclass
@@ -157,7 +180,7 @@ class FakeArm:
         return 404, _error("NotFound", f"no route for {method} {path}"), {}
 
     def list(self, rg: str | None, kind: str, query: dict[str, str]) -> tuple[int, Any, dict]:
-        if kind not in self.resources:
+        if kind not in self.resources and kind not in KINDS:
             return 404, _error("NotFound", kind), {}
         if kind in self.fail:
             return 500, _error("InternalServerError", f"listing {kind} failed"), {}
@@ -166,7 +189,7 @@ class FakeArm:
                 self.throttle[kind] -= 1
                 return 429, _error("TooManyRequests", "throttled"), {
                     "Retry-After": self.retry_after}
-        items = [r for r in self.resources[kind]
+        items = [r for r in self.resources.get(kind, [])
                  if rg is None or f"/resourcegroups/{rg.lower()}/" in r["id"].lower()]
         start = int(query.get("$skiptoken", "0"))
         page: Json = {"value": items[start:start + self.page_size]}

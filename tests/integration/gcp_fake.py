@@ -5,13 +5,16 @@ stdlib ``ThreadingHTTPServer`` on 127.0.0.1, port 0. Bodies come from the record
 ``tests/fixtures/gcp-api`` (the flight recordings' ``body``): the firewall rules of
 ``custodian-firewalls-list.json`` and ``custodian-firewalls-get.json``, the hierarchical
 policies of the gcpdiag effective-firewalls dump, and an operation shaped like
-``custodian-firewalls-patch-operation.json``. Instances, networks and subnets are built in the
-REST schema's shape for the project ``cloud-custodian`` of the recordings.
+``custodian-firewalls-patch-operation.json``. Instances, networks, subnets and routes are built
+in the REST schema's shape for the project ``cloud-custodian`` of the recordings; the Cloud
+Router with its NAT is gcpdiag's ``routers.list`` recording moved into that project.
 
 Routes (prefix ``/compute/v1/projects/{p}``):
 - ``GET global/firewalls`` (paged: ``maxResults``/``pageToken``, ``page_size`` items a page),
   ``POST global/firewalls``, ``GET|PATCH|DELETE global/firewalls/{name}``: writes return a
   RUNNING operation that reads DONE from the second look on;
+- ``GET global/routes`` (paged like firewalls), ``GET aggregated/routers`` (paged by scope:
+  ``page_size`` scopes a page, the empty scope's warning included),
 - ``GET aggregated/instances``, ``GET aggregated/subnetworks``, ``GET global/networks``,
   ``GET global/networks/{n}/getEffectiveFirewalls``, ``GET global/firewallPolicies``,
   ``GET regions/{r}/firewallPolicies``;
@@ -52,6 +55,19 @@ def link(path: str) -> str:
     return f"{BASE}/projects/{PROJECT}/{path}"
 
 
+def moved(doc: Any) -> Any:
+    """A recorded body with its project, region and network moved to the fake's."""
+    text = json.dumps(doc).replace("gcpdiag-nat1-aaaa", PROJECT).replace(
+        "europe-west4", REGION).replace("nat-vpc-network", "default")
+    return json.loads(text)
+
+
+def route(name: str, dest: str, priority: int, **hop: Any) -> Json:
+    return {"kind": "compute#route", "name": name, "network": link("global/networks/default"),
+            "destRange": dest, "priority": priority, "selfLink": link(f"global/routes/{name}"),
+            **hop}
+
+
 def instance(name: str, ip: str, tags: list[str], sa: str = "") -> Json:
     return {
         "kind": "compute#instance", "id": str(abs(hash(name)) % 10**18), "name": name,
@@ -79,6 +95,8 @@ class FakeCompute:
     subnets: list[Json] = field(default_factory=list)
     policies: list[Json] = field(default_factory=list)
     hierarchy: list[Json] = field(default_factory=list)
+    routes: list[Json] = field(default_factory=list)
+    routers: dict[str, list[Json]] = field(default_factory=dict)  # scope -> routers
     throttle: dict[str, int] = field(default_factory=dict)
     fail: set[str] = field(default_factory=set)
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -104,6 +122,22 @@ class FakeCompute:
                          "selfLink": link(f"regions/{REGION}/subnetworks/default")}]
         dump = recorded("gcpdiag-effective-firewalls-with-hierarchical-policies.json")
         self.hierarchy = dump["firewallPolicys"]
+        self.routes = [
+            route("default-route-subnet", "10.150.0.0/20", 0,
+                  nextHopNetwork=link("global/networks/default"), routeType="SUBNET"),
+            route("default-route-internet", "0.0.0.0/0", 1000,
+                  nextHopGateway=link("global/gateways/default-internet-gateway")),
+            route("via-web-1", "192.168.10.0/24", 800, tags=["oldtag"],
+                  nextHopInstance=link(f"zones/{ZONE}/instances/web-1")),
+        ]
+        self.routers = {
+            f"regions/{REGION}": moved(recorded("gcpdiag-routers-list-cloud-nat.json")["items"]),
+            "regions/europe-west1": [{"kind": "compute#router", "name": "bgp-only",
+                                      "region": link("regions/europe-west1"),
+                                      "network": link("global/networks/default"),
+                                      "selfLink": link("regions/europe-west1/routers/bgp-only"),
+                                      "bgp": {"asn": 64512}}],
+        }
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> FakeCompute:
@@ -150,6 +184,10 @@ class FakeCompute:
             return 200, self.operation("insert", body["selfLink"])
         if len(rest) == 3 and rest[:2] == ["global", "firewalls"]:
             return self.firewall(method, rest[2], body)
+        if path == "global/routes":
+            return 200, self.page(self.routes, query, "compute#routeList")
+        if path == "aggregated/routers":
+            return 200, self.scoped_page(self.routers, "routers", query)
         if path == "aggregated/instances":
             return 200, self.aggregated(self.instances, "instances", f"zones/{ZONE}")
         if path == "aggregated/subnetworks":
@@ -206,6 +244,19 @@ class FakeCompute:
         start = int(query.get("pageToken") or 0)
         out: Json = {"kind": kind, "items": items[start:start + size], "id": kind}
         if start + size < len(items):
+            out["nextPageToken"] = str(start + size)
+        return out
+
+    def scoped_page(self, by_scope: dict[str, list[Json]], key: str,
+                    query: dict[str, str]) -> Json:
+        """An aggregated list paged by scope, with a scope that has nothing (its warning)."""
+        scopes: list[tuple[str, Json]] = [(s, {key: v}) for s, v in sorted(by_scope.items())]
+        scopes.append(("regions/asia-east1", {"warning": {"code": "NO_RESULTS_ON_PAGE"}}))
+        size = int(query.get("maxResults") or self.page_size)
+        start = int(query.get("pageToken") or 0)
+        out: Json = {"kind": f"compute#{key}AggregatedList",
+                     "items": dict(scopes[start:start + size])}
+        if start + size < len(scopes):
             out["nextPageToken"] = str(start + size)
         return out
 

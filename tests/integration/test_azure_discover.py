@@ -1,6 +1,7 @@
 """Discovery and rule writes through the real NetworkManagementClient against the local ARM fake
 (tests/integration/azure_fake.py): paging, throttling with Retry-After, a call that keeps
-failing, long-running security-rule operations with Azure-AsyncOperation polling."""
+failing, long-running security-rule operations with Azure-AsyncOperation polling, and the
+routing files (route tables, public IPs) with their nextLink pages."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from azure.core.credentials import AccessToken
 from azure.mgmt.network import NetworkManagementClient
 
 from pathwarden.engine.engine import Engine
-from pathwarden.providers.azure.discover import discover_azure
+from pathwarden.model import NextHop
+from pathwarden.providers.azure.discover import PERMISSIONS, discover_azure
 from pathwarden.providers.azure.load import load_azure_snapshot
-from tests.integration.azure_fake import SUB, FakeArm
+from tests.integration.azure_fake import SUB, TEST_IP, FakeArm
 
 FAST = {"retry_total": 3, "retry_backoff_factor": 0.01, "retry_backoff_max": 0.05,
         "polling_interval": 0}
@@ -118,3 +120,40 @@ def test_security_rule_lro_create_and_delete(arm: FakeArm, tmp_path: Path) -> No
     assert arm.requests("DELETE", "/securityRules/deny-ssh") == [202]
     nsg_body = next(n for n in arm.resources["networkSecurityGroups"] if n["name"] == "nsg1")
     assert nsg_body["properties"]["securityRules"] == []
+
+
+def test_route_tables_and_public_ips_are_discovered(arm: FakeArm, tmp_path: Path) -> None:
+    manifest = discover(arm, tmp_path / "snap", admin_rules=False)
+    assert not manifest.partial
+    calls = {c.action: c for c in manifest.calls}
+    tables = calls["Microsoft.Network/routeTables/read"]
+    ips = calls["Microsoft.Network/publicIPAddresses/read"]
+    assert (tables.items, tables.requests) == (1, 1)
+    # four recorded public IPs and the NIC example's, one a page: four nextLinks followed
+    assert (ips.items, ips.requests) == (5, 5)
+    assert arm.requests("GET", "/publicIPAddresses") == [200] * 5
+    assert tables.file == f"{SUB}/network-route-table-list.json"
+    assert {"Microsoft.Network/routeTables/read",
+            "Microsoft.Network/publicIPAddresses/read"} <= set(PERMISSIONS)
+    estate = load_azure_snapshot(tmp_path / "snap")
+    # partial only for the published NIC example's NSG (see above), not for any routing file
+    assert [n.source.rsplit("/", 1)[1] for n in estate.notices
+            if n.code in ("missing-reference", "discovery-failed")] == ["nsg"]
+    assert "routes-not-in-snapshot" not in {n.code for n in estate.notices}
+    (nic,) = estate.workloads
+    assert nic.public_addresses == (TEST_IP,)
+    table = next(t for t in estate.route_tables.values() if t.name == "testrt")
+    assert table.subnets == (nic.subnet,)
+    assert estate.subnets[nic.subnet].route_table == table.id
+    assert [(r.id, r.next_hop) for r in table.routes] == [("testrt:route1", NextHop.GATEWAY)]
+    assert estate.networks[nic.network].routed
+
+
+def test_a_failing_route_table_call_is_partial(arm: FakeArm, tmp_path: Path) -> None:
+    arm.fail.add("routeTables")
+    manifest = discover(arm, tmp_path / "snap", admin_rules=False)
+    assert [c.action for c in manifest.failures()] == ["Microsoft.Network/routeTables/read"]
+    estate = load_azure_snapshot(tmp_path / "snap")
+    assert estate.partial
+    # the file is absent, so the routing assumption is stated as well
+    assert "routes-not-in-snapshot" in {n.code for n in estate.notices}

@@ -1,7 +1,8 @@
 """Discovery and firewall writes through the real google-cloud-compute clients (REST transport,
 ``http://`` endpoint, AnonymousCredentials) against the local Compute fake
 (tests/integration/gcp_fake.py): paging, aggregated lists, 429 throttling with google-api-core
-retries, a call that keeps failing, and firewall insert/patch/delete with operation polling."""
+retries, a call that keeps failing, firewall insert/patch/delete with operation polling, and the
+routing files (routes, Cloud Routers with their NAT)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from google.cloud import compute_v1
 
 from pathwarden.engine.engine import Engine
 from pathwarden.errors import InputError
-from pathwarden.providers.gcp.discover import default_retry, discover_gcp
+from pathwarden.model import NextHop
+from pathwarden.providers.gcp.discover import PERMISSIONS, default_retry, discover_gcp
 from pathwarden.providers.gcp.load import load_gcp_snapshot
 from pathwarden.providers.manifest import read_manifest
 from tests.integration.gcp_fake import PROJECT, FakeCompute
@@ -54,7 +56,8 @@ def test_discovery_writes_the_layout_and_loads(fake: FakeCompute, tmp_path: Path
     folder = out / PROJECT
     names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.json"))
     assert names == ["effective-firewalls/default.json", "firewall-rules.json", "instances.json",
-                     "network-firewall-policies.json", "networks.json", "subnets.json"]
+                     "network-firewall-policies.json", "networks.json", "routers.json",
+                     "routes.json", "subnets.json"]
     rules = json.loads((folder / "firewall-rules.json").read_text())["items"]
     assert [r["name"] for r in rules] == ["test", "allow-inbound-xyz"]
     assert rules[0]["allowed"] == [{"IPProtocol": "tcp", "ports": ["22", "21-25"]}]
@@ -144,3 +147,45 @@ def test_missing_application_default_credentials(tmp_path: Path,
     with pytest.raises(InputError, match=r"no Google credentials: .*nope\.json"):
         discover_gcp(tmp_path / "out", PROJECT, progress=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_routes_and_routers_are_discovered(fake: FakeCompute, tmp_path: Path) -> None:
+    manifest = discover(fake, tmp_path / "snap", effective=False)
+    assert not manifest.partial
+    by_file = {c.file.split("/", 1)[1]: c for c in manifest.calls}
+    routes, routers = by_file["routes.json"], by_file["routers.json"]
+    # three routes, two a page; three region scopes (one empty), two a page
+    assert (routes.items, routes.requests, routes.action) == (3, 2, "compute.routes.list")
+    assert (routers.items, routers.requests, routers.action) == (2, 2, "compute.routers.list")
+    assert {"compute.routes.list", "compute.routers.list"} <= set(PERMISSIONS.values())
+    hits = [p for m, p in fake.requests if p.endswith(("/global/routes", "/aggregated/routers"))]
+    assert len(hits) == 4
+    estate = load_gcp_snapshot(tmp_path / "snap")
+    assert not estate.partial
+    assert "routes-not-in-snapshot" not in {n.code for n in estate.notices}
+    net = f"projects/{PROJECT}/global/networks/default"
+    table = estate.route_tables[f"{net}/routes"]
+    assert estate.networks[net].routed
+    assert [(r.id.rsplit("/", 1)[1], r.next_hop, r.target, r.priority, r.tags)
+            for r in table.routes] == [
+        ("default-route-subnet", NextHop.LOCAL, net, 0, ()),
+        ("default-route-internet", NextHop.INTERNET,
+         f"projects/{PROJECT}/global/gateways/default-internet-gateway", 1000, ()),
+        ("via-web-1", NextHop.APPLIANCE, f"projects/{PROJECT}/zones/us-east4-c/instances/web-1",
+         800, ("oldtag",)),
+    ]
+    (nat,) = estate.gateways.values()
+    assert nat.id == (f"projects/{PROJECT}/regions/us-east4/routers/public-nat-cloud-router/"
+                      "nats/public-nat-gateway")
+    assert (nat.kind, nat.network, nat.region, nat.subnets) == (NextHop.NAT, net, "us-east4", ())
+    web = next(w for w in estate.workloads if w.name == "web-1")
+    assert web.public_addresses == ("34.86.1.2",) and not web.forwarding
+
+
+def test_a_failing_routes_call_is_partial(fake: FakeCompute, tmp_path: Path) -> None:
+    fake.fail.add("routes")
+    manifest = discover(fake, tmp_path / "snap", effective=False)
+    assert [c.action for c in manifest.failures()] == ["compute.routes.list"]
+    estate = load_gcp_snapshot(tmp_path / "snap")
+    assert estate.partial
+    assert "routes-not-in-snapshot" in {n.code for n in estate.notices}

@@ -12,7 +12,7 @@ from pathwarden.model.estate import (
     Workload,
 )
 from pathwarden.model.intervals import IntervalSet
-from pathwarden.model.routes import Attachment, Gateway, NextHop, Route, RouteTable
+from pathwarden.model.routes import Attachment, Gateway, NextHop, Peering, Route, RouteTable
 from pathwarden.model.rules import (
     ANY_PEER,
     Action,
@@ -48,6 +48,7 @@ __all__ = [
     "Notice",
     "Peer",
     "PeerKind",
+    "Peering",
     "PrefixList",
     "Route",
     "RouteTable",

@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from pathwarden.model.addresses import NOWHERE, AddressSet, IPAddress, parse_address
-from pathwarden.model.routes import Attachment, Gateway, RouteTable
+from pathwarden.model.routes import Attachment, Gateway, Peering, RouteTable
 from pathwarden.model.rules import Filter
 
 Tags = tuple[tuple[str, str], ...]
@@ -78,6 +78,7 @@ class Network:
     peers: tuple[str, ...] = ()  # networks reachable by private address (active peerings)
     tags: Tags = ()
     routed: bool = False  # its route tables are in the snapshot: routes decide its paths
+    peerings: tuple[Peering, ...] = ()  # every peering it holds, with its flags (any state)
     stub: bool = False  # only referenced (by a subnet, workload, rule): not described
 
 

@@ -5,15 +5,20 @@ One vocabulary for the three clouds (cloud names stay in the providers):
 - a :class:`RouteTable` is what a flow's next hop is looked up in: an AWS VPC route table
   (``kind="vpc"``: explicit subnet associations, else the VPC's main table), an AWS transit
   gateway route table (``kind="transit"``: its associated attachments look up there), an Azure
-  route table of user-defined routes plus the system routes the loader synthesises
-  (``kind="subnet"``, associated with subnets), a GCP network's routes (``kind="network"``:
-  every instance of the network, filtered by each route's network tags);
+  route table of user-defined routes (``kind="subnet"``, associated with subnets) and, per
+  VNet, the table of system routes the loader synthesises (``kind="subnet"``, ``main=True``,
+  ``network`` = the VNet: every subnet of the VNet looks up there too, and a user route wins
+  over a system route of the same prefix), a GCP network's routes (``kind="network"``: every
+  instance of the network, filtered by each route's network tags);
 - a :class:`Route` keeps the destination as the cloud wrote it (a CIDR or a prefix-list id) and
   its resolved addresses; its :class:`NextHop` says what kind of hop the target is;
 - an :class:`Attachment` is an AWS transit-gateway attachment (which network it connects, its
   subnets, the route table it is associated with);
 - a :class:`Gateway` is an internet, NAT or egress-only gateway (AWS IGW, NAT gateway, EIGW;
-  GCP Cloud NAT on a router), where the flow leaves for, or arrives from, outside addresses.
+  GCP Cloud NAT on a router), where the flow leaves for, or arrives from, outside addresses;
+- a :class:`Peering` is one network's side of a peering with the flags that decide what
+  crosses it (Azure access, forwarded traffic and gateway transit; GCP custom route exchange),
+  kept on :attr:`Network.peerings <pathwarden.model.estate.Network.peerings>`.
 
 Workloads carry what exposure needs: public addresses (``Workload.public_addresses``) and
 whether they forward traffic not addressed to them (``Workload.forwarding``: AWS source/dest
@@ -49,8 +54,9 @@ class Route:
     cloud's own id of the next hop (``igw-...``, ``tgw-...``, ``pcx-...``, ``eni-...``, an
     instance id, an IP address, a TGW attachment id, ``local``). ``priority``: GCP route
     priority (lower wins between equally long prefixes); ``tags``: GCP network tags the route
-    applies to (none: every instance of the network). ``state`` is ``active`` or
-    ``blackhole``; a blackhole route drops (its next hop is :attr:`NextHop.DROP`)."""
+    applies to (none: every instance of the network). ``state`` is ``active``, ``blackhole``
+    (a blackhole route drops: its next hop is :attr:`NextHop.DROP`) or ``inactive`` (listed
+    but not in use: a GCP route whose ``routeStatus`` is not ``ACTIVE``)."""
 
     id: str
     destination: str
@@ -101,7 +107,10 @@ class Attachment:
 class Gateway:
     """Where flows leave for (or arrive from) outside addresses: ``kind`` internet (AWS IGW),
     egress_only (AWS EIGW), nat (AWS NAT gateway, GCP Cloud NAT). ``network`` is the VPC it is
-    attached to; ``subnet`` the NAT gateway's subnet; ``public`` its public addresses."""
+    attached to; ``subnet`` the NAT gateway's subnet; ``public`` its public addresses.
+    ``subnets``: the subnets whose workloads it serves when not all of them (GCP Cloud NAT
+    ``LIST_OF_SUBNETWORKS``); empty means every subnet of ``network`` (for a regional gateway
+    such as Cloud NAT: every subnet in ``region``)."""
 
     id: str
     cloud: str
@@ -112,3 +121,27 @@ class Gateway:
     state: str = "available"
     account: str = ""
     region: str = ""
+    subnets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Peering:
+    """One side of a peering, as the network that holds it writes it.
+
+    ``remote`` is the peer network's id, ``name`` the peering's own name (GCP peering routes
+    name it in ``nextHopPeering``), ``state`` the cloud's word for it (Azure ``Connected``,
+    ``Initiated``, ``Disconnected``; GCP ``ACTIVE``, ``INACTIVE``). Azure: ``allow_access``
+    (``allowVirtualNetworkAccess``), ``allow_forwarded`` (``allowForwardedTraffic``),
+    ``allow_gateway_transit`` (``allowGatewayTransit``), ``use_remote_gateways``
+    (``useRemoteGateways``). GCP: ``export_custom_routes`` / ``import_custom_routes``
+    (``exportCustomRoutes`` / ``importCustomRoutes``); subnet routes are always exchanged."""
+
+    remote: str
+    name: str = ""
+    state: str = ""
+    allow_access: bool = True
+    allow_forwarded: bool = False
+    allow_gateway_transit: bool = False
+    use_remote_gateways: bool = False
+    export_custom_routes: bool = False
+    import_custom_routes: bool = False

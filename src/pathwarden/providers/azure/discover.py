@@ -1,7 +1,8 @@
 """Live Azure discovery with azure-mgmt-network: write the snapshot folder the offline loader
 reads (:mod:`.load`), plus ``manifest.json``.
 
-Layout written: ``<out>/<subscription-id>/network-{nsg,nic,vnet,asg}-list.json`` as REST list
+Layout written: ``<out>/<subscription-id>/network-{nsg,nic,vnet,asg}-list.json`` and the
+routing files ``network-route-table-list.json`` and ``network-public-ip-list.json`` as REST list
 bodies ``{"value": [...]}`` (every page merged; ``model.as_dict()`` of azure-mgmt-network 33.x
 is the ARM REST shape) and, per VNet,
 ``network-manager-effective-admin-rules/<resource-group>/<vnet>.json``. Live and offline are one
@@ -34,6 +35,7 @@ from pathwarden.providers.azure.load import (
     VNETS,
 )
 from pathwarden.providers.azure.notices import quiet_identity, said_retry_policy
+from pathwarden.providers.azure.routes import PUBLIC_IPS, ROUTE_TABLES
 from pathwarden.providers.azure.shapes import segment
 from pathwarden.providers.manifest import (
     CallLog,
@@ -53,6 +55,8 @@ LIST_CALLS: tuple[tuple[str, str, str], ...] = (
     (NICS, "Microsoft.Network/networkInterfaces/read", "network_interfaces"),
     (NSGS, "Microsoft.Network/networkSecurityGroups/read", "network_security_groups"),
     (ASGS, "Microsoft.Network/applicationSecurityGroups/read", "application_security_groups"),
+    (ROUTE_TABLES, "Microsoft.Network/routeTables/read", "route_tables"),
+    (PUBLIC_IPS, "Microsoft.Network/publicIPAddresses/read", "public_ip_addresses"),
 )
 ADMIN_ACTION = (
     "Microsoft.Network/virtualNetworks/listNetworkManagerEffectiveSecurityAdminRules/action"

@@ -1,5 +1,9 @@
 """VNets (with subnets and peerings), NICs (with IP configurations and ASGs) -> the model.
 
+Routing inputs read here, from the same files: each subnet's ``routeTable``, each peering's
+flags (:class:`Peering`), each NIC's ``enableIPForwarding`` and the ``publicIPAddress``
+references of its IP configurations (resolved by :mod:`.routes`).
+
 Wire format only: ``az network vnet list`` / ``az network nic list`` output (flattened) or the
 ARM REST shape (``properties``). References between resources are matched case-insensitively
 and rewritten to the id the referenced resource itself carries.
@@ -10,7 +14,17 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field, replace
 
-from pathwarden.model import NOWHERE, AddressSet, Lookup, Missing, Network, Notice, Subnet, Workload
+from pathwarden.model import (
+    NOWHERE,
+    AddressSet,
+    Lookup,
+    Missing,
+    Network,
+    Notice,
+    Peering,
+    Subnet,
+    Workload,
+)
 from pathwarden.model.addresses import parse_network
 from pathwarden.providers.azure.rules import CLOUD
 from pathwarden.providers.azure.shapes import (
@@ -40,6 +54,11 @@ class Inventory:
     asg_members: dict[str, list[str]] = field(default_factory=dict)  # key(asg) -> addresses
     canonical: dict[str, str] = field(default_factory=dict)  # key(id) -> id as its owner writes
     peer_spaces: dict[str, AddressSet] = field(default_factory=dict)  # remote vnet -> space
+    # routing: address prefixes as written (system routes are one per prefix), per VNet and,
+    # from peerings, per remote VNet; public IP references per workload
+    spaces: dict[str, list[str]] = field(default_factory=dict)  # vnet id -> prefixes
+    peer_prefixes: dict[str, list[str]] = field(default_factory=dict)  # key(remote) -> prefixes
+    public_refs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # wid -> refs
 
     def note(self, code: str, message: str, source: str = "") -> None:
         self.notices.append(Notice(code, message, source))
@@ -54,7 +73,9 @@ class Inventory:
         p = props(node)
         space_node = p.child("addressSpace")
         space = _cidrs(space_node, "addressPrefixes") if space_node else NOWHERE
+        self.spaces[vid] = _prefixes(space_node, "addressPrefixes") if space_node else []
         peers: list[str] = []
+        peerings: list[Peering] = []
         for pe in p.children("virtualNetworkPeerings"):
             pp = props(pe)
             remote = ref(pp, "remoteVirtualNetwork")
@@ -62,12 +83,15 @@ class Inventory:
                 continue
             connected = pp.text("peeringState").lower() == "connected"
             access = pp.flag("allowVirtualNetworkAccess")
+            peerings.append(_peering(pe, pp, remote))
+            prefixes = _remote_prefixes(pp)
+            if prefixes is not None:
+                self.peer_prefixes.setdefault(key(remote), prefixes)
             if connected and access is not False:
                 peers.append(remote)
-                for field_name in ("remoteVirtualNetworkAddressSpace", "remoteAddressSpace"):
-                    rs = pp.child(field_name)
-                    if rs is not None and key(remote) not in self.peer_spaces:
-                        self.peer_spaces[key(remote)] = _cidrs(rs, "addressPrefixes")
+                if prefixes is not None and key(remote) not in self.peer_spaces:
+                    self.peer_spaces[key(remote)] = AddressSet.union_all(
+                        AddressSet.of_network(parse_network(t)) for t in prefixes)
             else:
                 self.note("peering-inactive", f"peering {pe.text('name') or remote} of "
                           f"{name_of(vid)} is {pp.text('peeringState') or 'not connected'}"
@@ -76,7 +100,7 @@ class Inventory:
         self.networks[vid] = Network(
             id=vid, cloud=CLOUD, cidrs=space, account=segment(vid, "subscriptions"),
             region=node.text("location"), name=node.text("name") or name_of(vid),
-            peers=tuple(peers), tags=tag_pairs(node),
+            peers=tuple(peers), tags=tag_pairs(node), peerings=tuple(peerings),
         )
         for s in p.children("subnets"):
             sid = s.require_text("id")
@@ -88,6 +112,7 @@ class Inventory:
                 cidrs=_cidrs(sp, "addressPrefix", "addressPrefixes"),
                 filters=(nsg,) if nsg else (), account=segment(sid, "subscriptions"),
                 region=node.text("location"), name=s.text("name") or name_of(sid),
+                route_table=ref(sp, "routeTable"),
             )
 
     def finish_networks(self) -> None:
@@ -104,7 +129,8 @@ class Inventory:
         links |= {(b, a) for a, b in links}
         for vid, n in self.networks.items():
             mine = sorted({b for a, b in links if a == vid and b != vid})
-            self.networks[vid] = replace(n, peers=tuple(mine))
+            peerings = tuple(replace(pe, remote=self.canon(pe.remote)) for pe in n.peerings)
+            self.networks[vid] = replace(n, peers=tuple(mine), peerings=peerings)
 
     # -- NICs --------------------------------------------------------------------------------------
     def nic(self, node: Node) -> None:
@@ -112,6 +138,9 @@ class Inventory:
         self.canonical[key(nic_id)] = nic_id
         p = props(node)
         nsg = ref(p, "networkSecurityGroup")
+        forwarding = p.flag("enableIPForwarding")
+        if forwarding is None:  # older az CLI spelling
+            forwarding = p.flag("enableIpForwarding")
         groups: dict[str, list[tuple[Node, list[str]]]] = {}
         order: list[str] = []
         for ipc in p.children("ipConfigurations"):
@@ -152,8 +181,13 @@ class Inventory:
                 account=segment(nic_id, "subscriptions"), region=node.text("location"),
                 name=node.text("name") or name_of(nic_id),
                 instance=ref(p, "virtualMachine"), kind="nic", tags=tag_pairs(node),
-                labels=tuple(asgs),
+                labels=tuple(asgs), forwarding=bool(forwarding),
             )
+            # (IP configuration id, its public IP id or ""): public IPs name the IP
+            # configuration they are bound to too, so both sides are kept
+            self.public_refs[wid] = [
+                (c.text("id"), ref(props(c), "publicIPAddress")) for c, _ in items
+            ]
 
     def _addresses(self, ip: Node, nic_id: str) -> list[str]:
         text = ip.text("privateIPAddress").strip()
@@ -217,6 +251,41 @@ class Inventory:
                     self.note("vnet-unknown", f"{name_of(s.network)} is not in the snapshot: "
                               "its address space (for VirtualNetwork) is taken to be its NICs' "
                               "addresses only", s.network)
+
+
+def _peering(node: Node, p: Node, remote: str) -> Peering:
+    """One ``virtualNetworkPeerings`` item; absent flags take the API defaults
+    (virtualNetworkPeering.json: access true, the others false)."""
+    access = p.flag("allowVirtualNetworkAccess")
+    return Peering(
+        remote=remote, name=node.text("name"), state=p.text("peeringState"),
+        allow_access=access is not False,
+        allow_forwarded=bool(p.flag("allowForwardedTraffic")),
+        allow_gateway_transit=bool(p.flag("allowGatewayTransit")),
+        use_remote_gateways=bool(p.flag("useRemoteGateways")),
+    )
+
+
+def _remote_prefixes(p: Node) -> list[str] | None:
+    """The peer's address space a peering lists (None when it lists none)."""
+    for field_name in ("remoteVirtualNetworkAddressSpace", "remoteAddressSpace"):
+        rs = p.child(field_name)
+        if rs is not None:
+            return _prefixes(rs, "addressPrefixes")
+    return None
+
+
+def _prefixes(node: Node, field_name: str) -> list[str]:
+    """CIDR prefixes as written (host bits cleared), in order, without repeats."""
+    out: list[str] = []
+    for t in texts(node, field_name):
+        try:
+            net = str(parse_network(t))
+        except ValueError:
+            node.fail(field_name, f"expected CIDR prefixes, found {t!r}")
+        if net not in out:
+            out.append(net)
+    return out
 
 
 def _cidrs(node: Node, singular: str, plural: str | None = None) -> AddressSet:

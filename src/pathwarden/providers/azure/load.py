@@ -10,7 +10,9 @@ Files (directly in the folder, or below ``<subscription-id>/``):
 - optional ``network-service-tags.json`` (``az network list-service-tags --location L``);
 - optional ``network-manager-effective-admin-rules/<resource-group>/<vnet-name>.json``: the
   effective AVNM security admin rules of one VNet (REST
-  ``listNetworkManagerEffectiveSecurityAdminRules``).
+  ``listNetworkManagerEffectiveSecurityAdminRules``);
+- optional routing files ``network-route-table-list.json`` (``az network route-table list``)
+  and ``network-public-ip-list.json`` (``az network public-ip list``), read by :mod:`.routes`.
 
 A list file is either a JSON list (the az CLI) or a REST page ``{"value": [...]}``; a page that
 still has a ``nextLink`` makes the estate partial.
@@ -27,6 +29,7 @@ from pathwarden.errors import SnapshotError
 from pathwarden.model import AddressSet, Estate, Filter, Lookup, Missing, Notice, PrefixList
 from pathwarden.model.addresses import parse_network
 from pathwarden.providers.azure.inventory import Inventory
+from pathwarden.providers.azure.routes import PUBLIC_IPS, ROUTE_TABLES, RouteReader
 from pathwarden.providers.azure.rules import (
     INTERNET,
     LOAD_BALANCER,
@@ -49,9 +52,12 @@ COMMANDS = {
     NICS: "az network nic list -o json",
     VNETS: "az network vnet list -o json",
     ASGS: "az network asg list -o json",
+    ROUTE_TABLES: "az network route-table list -o json",
+    PUBLIC_IPS: "az network public-ip list -o json",
 }
 MARKERS = (NSGS, NICS)
-EXPECTED = (NSGS, NICS, VNETS, ASGS, SERVICE_TAGS, f"{ADMIN_RULES_DIR}/<rg>/<vnet>.json")
+EXPECTED = (NSGS, NICS, VNETS, ASGS, SERVICE_TAGS, f"{ADMIN_RULES_DIR}/<rg>/<vnet>.json",
+            ROUTE_TABLES, PUBLIC_IPS)
 SUBSCRIPTION_FOLDER = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
@@ -86,7 +92,9 @@ def read_azure_snapshot(directory: Path) -> Estate:
             f"no Azure snapshot files found; expected {' or '.join(MARKERS)} (with "
             f"{', '.join(EXPECTED[2:])}) directly in the folder or below <subscription-id>/",
         )
-    return _with_manifest(directory, Estate.merge([_Loader(p).load() for p in subs]))
+    merged = Estate.merge([_Loader(p).load() for p in subs])
+    # one subscription or several: the routing assumption is said once
+    return _with_manifest(directory, replace(merged, notices=tuple(dict.fromkeys(merged.notices))))
 
 
 def _with_manifest(directory: Path, estate: Estate) -> Estate:
@@ -99,6 +107,11 @@ def _with_manifest(directory: Path, estate: Estate) -> Estate:
 
 def service_tag_id(name: str) -> str:
     return SERVICE_TAG_PREFIX + name.lower()
+
+
+def _tag(prefix_lists: dict[str, PrefixList], name: str) -> AddressSet | None:
+    found = prefix_lists.get(service_tag_id(name))
+    return found.addresses if found is not None else None
 
 
 def asg_set_id(asg_id: str) -> str:
@@ -131,8 +144,10 @@ class _Loader:
                           label)
             data = data["value"]
         if not isinstance(data, list):
+            one = " (one resource, as `az ... show` writes: put it in a list)" if (
+                isinstance(data, dict) and "id" in data) else ""
             raise SnapshotError(label, f"{expected} {{\"value\": [...]}}; found "
-                                f"{describe_value(data)}")
+                                f"{describe_value(data)}{one}")
         holder = Node({"value": data}, label)
         return holder.children("value")
 
@@ -164,12 +179,19 @@ class _Loader:
         filters.update(self._admin_rules())
         prefix_lists = self._service_tags()
         self._check(filters, prefix_lists, nsgs_listed=nsg_nodes is not None)
+        routing = RouteReader(inv, self.items, lambda tag: _tag(prefix_lists, tag),
+                              str(self.dir), vnets_listed=vnets is not None,
+                              nics_listed=(self.dir / NICS).is_file())
+        route_tables = routing.read()
+        routing.check_appliances(route_tables)
+        inv.notices.extend(routing.notices)
         prefix_lists.update(self._asg_sets())
         self.inv.notices.extend(self.rules.notices)
         return Estate(
             workloads=tuple(inv.workloads.values()), filters=filters, subnets=inv.subnets,
             networks=inv.networks, prefix_lists=prefix_lists, notices=tuple(inv.notices),
-            partial=self.partial, sources=(str(self.dir),),
+            partial=self.partial or routing.partial, sources=(str(self.dir),),
+            route_tables=route_tables,
             options={"azure.service_tags_file": bool(prefix_lists)}, missing=tuple(inv.missing),
         )
 

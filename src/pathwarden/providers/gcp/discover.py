@@ -11,7 +11,9 @@ Layout written, below ``<out>/<project-id>/``, REST bodies with every page merge
 - ``network-firewall-policies.json`` ``{"items": [...]}``: global (networkFirewallPolicies.list)
   and regional (regionNetworkFirewallPolicies.list, per region that has a subnet) policies;
 - ``effective-firewalls/<network>.json`` (networks.getEffectiveFirewalls): the hierarchical
-  policies that apply to each network, in evaluation order.
+  policies that apply to each network, in evaluation order;
+- ``routes.json`` ``{"items": [...]}`` (routes.list) and ``routers.json``
+  ``{"items": {region: {"routers": [...]}}}`` (routers.aggregatedList: Cloud NAT).
 
 Retries are google-api-core's :class:`Retry` on every call (429, 500, 502, 503, 504 with
 exponential backoff); the pagers re-use it for every page. A call that still fails is recorded
@@ -39,6 +41,7 @@ from pathwarden.providers.gcp.load import (
     PROJECT_FOLDER,
     SUBNETS,
 )
+from pathwarden.providers.gcp.routes import ROUTERS, ROUTES
 from pathwarden.providers.gcp.shapes import last
 from pathwarden.providers.manifest import (
     CallLog,
@@ -63,6 +66,8 @@ PERMISSIONS = {
     NETWORK_POLICIES: "compute.networkFirewallPolicies.list",
     "regional-policies": "compute.regionFirewallPolicies.list",
     EFFECTIVE_DIR: "compute.networks.getEffectiveFirewalls",
+    ROUTES: "compute.routes.list",
+    ROUTERS: "compute.routers.list",
 }
 
 
@@ -174,7 +179,7 @@ class _Run:
 
     def execute(self, effective: bool) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.bar.add_total(6)
+        self.bar.add_total(8)
         p, r = self.project, self.retry
         networks = self._call(NETWORKS, NETWORKS, lambda: _pages(
             self.client("NetworksClient").list(project=p, retry=r)))
@@ -185,6 +190,10 @@ class _Run:
             self.client("InstancesClient").aggregated_list(project=p, retry=r), "instances"))
         self._call(FIREWALLS, FIREWALLS, lambda: _pages(
             self.client("FirewallsClient").list(project=p, retry=r)))
+        self._call(ROUTES, ROUTES, lambda: _pages(
+            self.client("RoutesClient").list(project=p, retry=r)))
+        self._call(ROUTERS, ROUTERS, lambda: _aggregated(
+            self.client("RoutersClient").aggregated_list(project=p, retry=r), "routers"))
         for bag in (subnets or {}).get("items", {}).values():
             self.regions.update(last(s.get("region", "")) for s in bag.get("subnetworks", []))
         self.regions.discard("")

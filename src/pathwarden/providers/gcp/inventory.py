@@ -6,7 +6,13 @@ vpc/docs/firewalls): id ``projects/p/zones/z/instances/name/nic0``, ``instance``
 ``zone/name`` and ``name`` the instance name (the reach endpoints of issue 5), ``kind`` the NIC
 name (``nic0`` is the primary interface), ``labels`` the instance's network tags,
 ``service_account`` its (single) service account, ``tags`` its labels. ``addresses`` are the
-NIC's internal addresses: ``networkIP`` and ``ipv6Address``.
+NIC's internal addresses: ``networkIP`` and ``ipv6Address``; ``public_addresses`` its external
+ones (``accessConfigs[].natIP``, ``ipv6AccessConfigs[].externalIpv6``); ``forwarding`` the
+instance's ``canIpForward``.
+
+A network only referenced (by an instance, a rule, a route) is a stub: a Shared VPC service
+project names the host network its instances attach to, and the host project's snapshot
+describes it (:meth:`pathwarden.model.Estate.merge` keeps the description).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field, replace
 
-from pathwarden.model import NOWHERE, AddressSet, Network, Notice, Subnet, Workload
+from pathwarden.model import NOWHERE, AddressSet, Network, Notice, Peering, Subnet, Workload
 from pathwarden.model.addresses import parse_network
 from pathwarden.providers.gcp.shapes import (
     CLOUD,
@@ -51,16 +57,20 @@ class Inventory:
         if order not in (AFTER, BEFORE):
             node.fail("networkFirewallPolicyEnforcementOrder", f"expected {AFTER} or {BEFORE}, "
                       f"found {order!r}")
-        peers = tuple(sorted(
-            network_id(p.require_text("network"), project)
-            for p in node.children("peerings") if p.text("state", "ACTIVE") == "ACTIVE"
-        ))
+        peerings = tuple(
+            Peering(remote=network_id(p.require_text("network"), project), name=p.text("name"),
+                    state=p.text("state", "ACTIVE"),
+                    export_custom_routes=bool(p.flag("exportCustomRoutes")),
+                    import_custom_routes=bool(p.flag("importCustomRoutes")))
+            for p in node.children("peerings")
+        )
+        peers = tuple(sorted(p.remote for p in peerings if p.state == "ACTIVE"))
         cidrs = NOWHERE
         if node.text("IPv4Range"):  # legacy network: one range, no subnets
             cidrs = _range(node, "IPv4Range")
         self.networks[nid] = Network(
             id=nid, cloud=CLOUD, cidrs=cidrs, account=project, name=last(nid), peers=peers,
-            tags=((ENFORCEMENT_ORDER, order),),
+            tags=((ENFORCEMENT_ORDER, order),), peerings=peerings,
         )
 
     def subnet(self, node: Node) -> None:
@@ -104,7 +114,8 @@ class Inventory:
             sub = nic.text("subnetwork")
             sid = path_of(sub) if sub.startswith(("http", "projects/")) else (
                 f"projects/{project}/regions/{region}/subnetworks/{last(sub)}" if sub else "")
-            external = [a.text("natIP") for a in nic.children("accessConfigs") if a.text("natIP")]
+            external = _external(nic, "accessConfigs", "natIP")
+            external6 = _external(nic, "ipv6AccessConfigs", "externalIpv6")
             wid = f"projects/{project}/zones/{zone}/instances/{name}/{nic_name}"
             self.workloads[wid] = Workload(
                 id=wid, cloud=CLOUD, addresses=tuple(addresses), network=nid, subnet=sid,
@@ -113,6 +124,8 @@ class Inventory:
                 service_account=accounts[0] if accounts else "",
                 tags=tuple(sorted((str(k), str(v)) for k, v in labels.items())),
                 description=f"external {', '.join(external)}" if external else "",
+                public_addresses=tuple(external + external6),
+                forwarding=bool(node.flag("canIpForward")),
             )
             self.ensure_network(nid, wid)
 
@@ -135,6 +148,21 @@ class Inventory:
         for nid, parts in by_net.items():
             n = self.networks[nid]
             self.networks[nid] = replace(n, cidrs=AddressSet.union_all([n.cidrs, *parts]))
+
+
+def _external(nic: Node, configs: str, field_name: str) -> list[str]:
+    """The external addresses of a NIC's access configurations (a stopped instance's
+    ephemeral one has none)."""
+    out: list[str] = []
+    for config in nic.children(configs):
+        text = config.text(field_name).strip()
+        if not text:
+            continue
+        try:
+            out.append(str(ipaddress.ip_address(text)))
+        except ValueError:
+            config.fail(field_name, f"{text!r} is not an IP address")
+    return out
 
 
 def _range(node: Node, key: str) -> AddressSet:

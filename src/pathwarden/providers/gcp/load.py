@@ -14,7 +14,9 @@ Files, directly in the folder or below ``<project-id>/``:
   ``rules`` and ``associations``, organization first, then folders top-down;
 - optional ``effective-firewalls/<network-name>.json`` (``gcloud compute networks
   get-effective-firewalls``): the VPC rules (when ``firewall-rules.json`` is absent) and the
-  hierarchical and network policies that apply to that network, in evaluation order.
+  hierarchical and network policies that apply to that network, in evaluation order;
+- optional routing files ``routes.json`` (``gcloud compute routes list``) and ``routers.json``
+  (``gcloud compute routers list``: Cloud NAT), read by :mod:`.routes`.
 
 Each list file is a JSON list, a REST page ``{"items": [...]}`` or an aggregated page; a page
 that still has a ``nextPageToken`` makes the estate partial.
@@ -29,6 +31,7 @@ from pathlib import Path
 from pathwarden.errors import SnapshotError
 from pathwarden.model import Estate, Filter, Lookup, Missing, Notice, PeerKind
 from pathwarden.providers.gcp.inventory import Inventory
+from pathwarden.providers.gcp.routes import ROUTERS, ROUTES, RouteReader
 from pathwarden.providers.gcp.rules import (
     HIERARCHY,
     NETWORK,
@@ -52,7 +55,7 @@ HIERARCHICAL_POLICIES = "firewall-policies.json"
 EFFECTIVE_DIR = "effective-firewalls"
 MARKERS = (FIREWALLS, INSTANCES)
 EXPECTED = (FIREWALLS, INSTANCES, NETWORKS, SUBNETS, NETWORK_POLICIES, HIERARCHICAL_POLICIES,
-            f"{EFFECTIVE_DIR}/<network>.json")
+            f"{EFFECTIVE_DIR}/<network>.json", ROUTES, ROUTERS)
 PROJECT_FOLDER = re.compile(r"[a-z][-a-z0-9]{4,28}[a-z0-9]")
 EFFECTIVE_TYPES = {"HIERARCHY": HIERARCHY, "NETWORK": NETWORK, "NETWORK_REGIONAL": REGIONAL}
 
@@ -81,8 +84,9 @@ def read_gcp_snapshot(directory: Path, project: str = "") -> Estate:
         raise SnapshotError(str(directory), f"no GCP snapshot files found; expected "
                             f"{' or '.join(MARKERS)} (with {', '.join(EXPECTED[2:])}) directly "
                             "in the folder or below <project-id>/")
-    estates = [_Loader(p, p.name).load() for p in projects]
-    return _with_manifest(directory, Estate.merge(estates))
+    merged = Estate.merge([_Loader(p, p.name).load() for p in projects])
+    # several projects: the routing assumption is said once
+    return _with_manifest(directory, replace(merged, notices=tuple(dict.fromkeys(merged.notices))))
 
 
 def _with_manifest(directory: Path, estate: Estate) -> Estate:
@@ -146,6 +150,13 @@ class _Loader:
                       "hierarchical and network firewall policies are assumed absent")
         self._check_associations()
         inv.finish()
+        routing = RouteReader(inv, self.project, str(self.dir),
+                              networks_listed=networks is not None,
+                              instances_listed=instances is not None,
+                              subnets_listed=subnets is not None)
+        route_tables = routing.routes(self.items(ROUTES))
+        gateways = routing.routers(self.items(ROUTERS, "routers"))
+        inv.notices.extend(routing.notices)
         filters: dict[str, Filter] = {}
         for c in self.containers.values():
             for flt in c.filters():
@@ -156,8 +167,9 @@ class _Loader:
         inv.notices.extend(self.parser.notices)
         return Estate(
             workloads=tuple(inv.workloads.values()), filters=filters, subnets=inv.subnets,
-            networks=inv.networks, notices=tuple(inv.notices), partial=self.partial,
-            sources=(str(self.dir),),
+            networks=inv.networks, notices=tuple(inv.notices),
+            partial=self.partial or routing.partial, sources=(str(self.dir),),
+            route_tables=route_tables, gateways=gateways,
             missing=self._missing(networks is not None, subnets is not None,
                                   instances is not None),
         )
