@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from pathwarden.check.findings import CheckResult, Finding, Kind
+from pathwarden.check.parallel import run_parallel
 from pathwarden.check.reaching import EngineLike, Opened, ReachLike, reach, split
 from pathwarden.engine.endpoints import Endpoint, Member
 from pathwarden.model import NO_SERVICES, ServiceSet
@@ -195,15 +196,20 @@ def _warnings(segments: dict[str, Endpoint]) -> Iterable[str]:
             yield f"segment {name!r} matches nothing in this estate"
 
 
-def compare(engine: EngineLike, policy: Policy, *, as_of: date) -> CheckResult:
-    """Check ``policy`` against what ``engine`` says is open; see the module docstring."""
+def compare(engine: EngineLike, policy: Policy, *, as_of: date, jobs: int = 1) -> CheckResult:
+    """Check ``policy`` against what ``engine`` says is open; see the module docstring.
+
+    With ``jobs`` > 1 the paths and protected segments are checked in that many worker
+    processes (forked, so they share the loaded estate); the result is the same, byte for byte.
+    """
     checker = _Checker(engine, policy, as_of)
-    findings: list[Finding] = []
-    for p in policy.paths:
-        findings += checker.deny(p) if p.is_deny else checker.allow(p)
-        findings += checker.expired(p)
-    for prot in policy.protect:
-        findings += checker.unapproved(prot)
+    tasks = [("path", i) for i in range(len(policy.paths))]
+    tasks += [("protect", i) for i in range(len(policy.protect))]
+    if jobs > 1 and len(tasks) > 1:
+        parts = run_parallel(checker, tasks, jobs)
+    else:
+        parts = [run_task(checker, t) for t in tasks]
+    findings = [f for part in parts for f in part]
     findings.sort(key=Finding.sort_key)
     return CheckResult(
         findings=tuple(findings),
@@ -212,3 +218,12 @@ def compare(engine: EngineLike, policy: Policy, *, as_of: date) -> CheckResult:
         policy=policy,
         warnings=tuple(_warnings(checker.segments)),
     )
+
+
+def run_task(checker: _Checker, task: tuple[str, int]) -> list[Finding]:
+    """The findings of one path (its own kind, then expiry) or one protected segment."""
+    kind, i = task
+    if kind == "protect":
+        return checker.unapproved(checker.policy.protect[i])
+    p = checker.policy.paths[i]
+    return (checker.deny(p) if p.is_deny else checker.allow(p)) + checker.expired(p)

@@ -18,12 +18,30 @@ from pathlib import Path
 import click
 
 from pathwarden.check import CheckResult, compare
+from pathwarden.check.parallel import default_jobs
 from pathwarden.cli.common import echo, emit, load_snapshots
 from pathwarden.cli.live import EstateSpec, Loaded, estate_options, open_estate
 from pathwarden.engine.engine import Engine
 from pathwarden.errors import InputError
-from pathwarden.policy import load_policy
+from pathwarden.model import Estate
+from pathwarden.policy import Policy, load_policy
 from pathwarden.report import FORMATS, render
+
+jobs_option = click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for the paths (default: one per CPU, up to 8, for large estates "
+    "and policies; 1 otherwise). The report is the same for any number.",
+)
+
+
+def auto_jobs(estate: Estate, policy: Policy) -> int:
+    """Workers pay off once there is real work to share: thousands of workloads and more than
+    a handful of paths (a worker costs a fork and its own warm caches)."""
+    tasks = len(policy.paths) + len(policy.protect)
+    return default_jobs() if len(estate.workloads) >= 2000 and tasks >= 8 else 1
+
 
 policy_option = click.option(
     "--policy",
@@ -64,6 +82,7 @@ def exit_code(result: CheckResult) -> int:
     default=None,
     help="Record the snapshot and this result in the store file (see `pathwarden store`).",
 )
+@jobs_option
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -73,6 +92,7 @@ def check(
     as_of: datetime | None,
     out: str | None,
     store_path: str | None,
+    jobs: int | None,
 ) -> None:
     """Compare the policy with what is really open, and report the findings.
 
@@ -82,7 +102,8 @@ def check(
     policy = load_policy(policy_file)
     with open_estate(spec, load_snapshots) as loaded:
         day = as_of.date() if as_of else date.today()
-        result = compare(Engine(loaded.estate), policy, as_of=day)
+        workers = jobs if jobs is not None else auto_jobs(loaded.estate, policy)
+        result = compare(Engine(loaded.estate), policy, as_of=day, jobs=workers)
         result = replace(result, notices=loaded.estate.notices)
         code = exit_code(result)
         if store_path:

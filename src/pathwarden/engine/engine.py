@@ -25,7 +25,7 @@ from pathwarden.engine.stages import FilterStage, Plan, SlotPlan
 from pathwarden.engine.units import AddressTable, address_table
 from pathwarden.engine.verdicts import Decision
 from pathwarden.engine.views import Ints, StageView, set_bounds
-from pathwarden.model import AddressSet, Estate, Filter, Notice, Peer, Workload
+from pathwarden.model import AddressSet, Direction, Estate, Filter, Notice, Peer, Workload
 from pathwarden.model.addresses import V4_MAX, V6_MAX, Family, address_value
 from pathwarden.model.intervals import IntervalSet
 from pathwarden.model.rules import PeerKind, Rule
@@ -97,7 +97,11 @@ class Engine:
         self._workload_index: dict[str, int] | None = None
         self._tables: dict[Family, AddressTable] = {}
         self._stage_ids: dict[Hashable, int] = {}
+        self._sid_by_object: dict[int, tuple[FilterStage, int]] = {}
+        self._class_notices: dict[int, tuple[Notice, ...]] = {}
+        self._notice_index: dict[str, list[Notice]] | None = None
         self._compiled: dict[tuple[int, Family], Compiled] = {}
+        self._filter_memo: dict[tuple[str, bool, Family], tuple[Filter, list[Any]]] = {}
         self._views: dict[tuple[int, Family, bool], StageView] = {}
         self._views_by_sets: dict[tuple[Family, frozenset[IntervalSet | None]], StageView] = {}
         self._set_bounds: dict[tuple[Family, IntervalSet], tuple[Ints, Ints]] = {}
@@ -214,10 +218,16 @@ class Engine:
 
     # -- stages --------------------------------------------------------------------------------
     def stage_id(self, stage: FilterStage) -> int:
+        """A small id per stage key (stages with equal keys decide alike), found by the stage
+        object first: providers keep their stage objects, and a key is a tuple to build."""
+        hit = self._sid_by_object.get(id(stage))
+        if hit is not None and hit[0] is stage:
+            return hit[1]
         key = stage.key
         sid = self._stage_ids.get(key)
         if sid is None:
             sid = self._stage_ids[key] = len(self._stage_ids)
+        self._sid_by_object[id(stage)] = (stage, sid)
         return sid
 
     def compiled(self, sid: int, stage: FilterStage, fam: Family) -> Compiled:
@@ -226,21 +236,33 @@ class Engine:
         if comp is None:
             rules: list[tuple[Rule, IntervalSet | None, IntervalSet | None]] = []
             for f in stage.filters:
-                sem = self.sem[f.cloud]
-                for r in f.rules:
-                    if r.direction is not stage.direction or r.disabled:
-                        continue
-                    src = self._side_set(sem, r.src, f, fam)
-                    dst = self._side_set(sem, r.dst, f, fam)
-                    if (src is not None and not src) or (dst is not None and not dst):
-                        continue  # the rule names no address of this family
-                    rules.append((r, src, dst))
+                rules.extend(self._filter_rules(f, stage.direction, fam))
             comp = self._compiled[ckey] = Compiled(
                 tuple(rules),
                 any(s is not None for _, s, _ in rules),
                 any(d is not None for _, _, d in rules),
             )
         return comp
+
+    def _filter_rules(self, f: Filter, direction: Direction, fam: Family
+                      ) -> list[tuple[Rule, IntervalSet | None, IntervalSet | None]]:
+        """One filter's enabled rules of one direction with their address sets, compiled
+        once (stages that share a filter, as security-group sets do, share the work)."""
+        key = (f.id, direction is Direction.EGRESS, fam)
+        hit = self._filter_memo.get(key)
+        if hit is None or hit[0] is not f:
+            sem = self.sem[f.cloud]
+            rules = []
+            for r in f.rules:
+                if r.direction is not direction or r.disabled:
+                    continue
+                src = self._side_set(sem, r.src, f, fam)
+                dst = self._side_set(sem, r.dst, f, fam)
+                if (src is not None and not src) or (dst is not None and not dst):
+                    continue  # the rule names no address of this family
+                rules.append((r, src, dst))
+            hit = self._filter_memo[key] = (f, rules)
+        return hit[1]
 
     def view(self, sid: int, stage: FilterStage, fam: Family, src_side: bool) -> StageView:
         """How the stage's source sets (``src_side``) or destination sets group addresses."""
@@ -320,13 +342,29 @@ class Engine:
         return resolved.family(fam)
 
     def involved_notices(self, classes: set[int]) -> tuple[Notice, ...]:
-        """The estate's notices about any filter (or rule of one) of these classes' halves."""
+        """The estate's notices about any filter (or rule of one) of these classes' halves,
+        in the estate's order."""
         if not self.estate.notices:
             return ()
-        involved: set[str] = set()
+        found: set[int] = set()
         for cls in classes:
-            for role in Role:
-                for h in self.half(cls, role).stages:
-                    involved.update(f.id for f in h.stage.filters)
-                    involved.update(r.id for f in h.stage.filters for r in f.rules)
-        return tuple(n for n in self.estate.notices if n.source in involved)
+            hit = self._class_notices.get(cls)
+            if hit is None:
+                hit = self._class_notices[cls] = self._notices_of(cls)
+            found.update(id(n) for n in hit)
+        return tuple(n for n in self.estate.notices if id(n) in found)
+
+    def _notices_of(self, cls: int) -> tuple[Notice, ...]:
+        if self._notice_index is None:  # notice source (a filter or rule id) -> notices
+            self._notice_index = {}
+            for n in self.estate.notices:
+                self._notice_index.setdefault(n.source, []).append(n)
+        index = self._notice_index
+        out: list[Notice] = []
+        for role in Role:
+            for h in self.half(cls, role).stages:
+                for f in h.stage.filters:
+                    out += index.get(f.id, [])
+                    for r in f.rules:
+                        out += index.get(r.id, [])
+        return tuple(out)

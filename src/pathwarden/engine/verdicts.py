@@ -51,12 +51,11 @@ def union(rules: Iterable[Rule], default: Action = Action.DENY) -> Decision:
     'tcp/20-30'
     """
     contributions: list[Contribution] = []
-    allowed = NO_SERVICES
     for r in rules:
         if r.action is not Action.ALLOW:
             raise ValueError(f"{r.id}: a union filter holds allow rules only, not {r.action}")
         contributions.append(Contribution(r, r.services))
-        allowed = allowed | r.services
+    allowed = ServiceSet.union_all(c.services for c in contributions)
     return _with_default(allowed, NO_SERVICES, NO_SERVICES, NO_SERVICES, default, contributions)
 
 

@@ -51,6 +51,10 @@ class IntervalSet:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("IntervalSet is immutable")
 
+    def __reduce__(self) -> tuple[object, tuple[tuple[Range, ...]]]:
+        """Pickled as its ranges (worker processes send findings back)."""
+        return (_restore, (self.ranges,))
+
     @classmethod
     def of(cls, *ranges: Range) -> IntervalSet:
         return cls(ranges)
@@ -161,6 +165,10 @@ class IntervalSet:
         for s in sets:
             ranges.extend(s.ranges)
         return IntervalSet(ranges) if ranges else EMPTY
+
+
+def _restore(ranges: tuple[Range, ...]) -> IntervalSet:
+    return IntervalSet(ranges, _trusted=True)
 
 
 EMPTY = IntervalSet((), _trusted=True)

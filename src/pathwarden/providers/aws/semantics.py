@@ -146,6 +146,7 @@ class AwsSemantics:
         }
         self._cidrs: dict[str, AddressSet] = {}
         self._stages: dict[Hashable, FilterStage | None] = {}
+        self._replies: dict[tuple[int, ...], tuple[tuple[Decision, ...], Decision]] = {}
 
     def class_key(self, workload: Workload) -> Hashable:
         return (workload.network, workload.subnet, tuple(sorted(workload.filters)))
@@ -247,11 +248,21 @@ class AwsSemantics:
         decisions = tuple(d for ds, _ in order for d in ds)
         names = [n for _, ns in order for n in ns]
         if link == CROSS and decisions:
-            back = reply_decision(decisions, self.ephemeral)
+            back = self._reply(decisions)
             hops.append(Hop(f"network ACL return path ({', '.join(names)})", back,
                             (JOINT_SLOT, REPLY)))
             opened = opened & back.allow
         return Joined(opened, tuple(hops))
+
+    def _reply(self, legs: tuple[Decision, ...]) -> Decision:
+        """:func:`reply_decision`, memoised per pair of ACL decisions (few distinct ones)."""
+        key = tuple(id(d) for d in legs)
+        hit = self._replies.get(key)
+        if hit is None or any(a is not b for a, b in zip(hit[0], legs, strict=True)):
+            if len(self._replies) >= 100_000:
+                self._replies.clear()
+            hit = self._replies[key] = (legs, reply_decision(legs, self.ephemeral))
+        return hit[1]
 
     def _sg_stage(self, w: Workload, direction: Direction) -> FilterStage:
         known = self.estate.filters
