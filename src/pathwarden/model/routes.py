@@ -101,7 +101,12 @@ class Attachment:
 class Gateway:
     """Where flows leave for (or arrive from) outside addresses: ``kind`` internet (AWS IGW),
     egress_only (AWS EIGW), nat (AWS NAT gateway, GCP Cloud NAT). ``network`` is the VPC it is
-    attached to; ``subnet`` the NAT gateway's subnet; ``public`` its public addresses."""
+    attached to; ``subnet`` the NAT gateway's subnet; ``public`` its public addresses.
+
+    An AWS transit gateway is kept here too, as ``kind`` transit (no ``network``: it joins
+    many), so routes to it can be checked against it and new attachments find its defaults:
+    ``association_table`` and ``propagation_table`` are its default association and
+    propagation route tables ("" when that default is disabled)."""
 
     id: str
     cloud: str
@@ -112,3 +117,5 @@ class Gateway:
     state: str = "available"
     account: str = ""
     region: str = ""
+    association_table: str = ""  # transit gateways: default association route table
+    propagation_table: str = ""  # transit gateways: default propagation route table
