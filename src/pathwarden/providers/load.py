@@ -21,6 +21,7 @@ from pathlib import Path
 from pathwarden.errors import InputError, SnapshotError
 from pathwarden.model import Estate, Notice
 from pathwarden.providers.aws import load as aws_load
+from pathwarden.providers.aws.route_refs import check_routing
 from pathwarden.providers.azure import load as azure_load
 from pathwarden.providers.gcp import load as gcp_load
 from pathwarden.providers.jsondoc import gc_paused
@@ -52,6 +53,8 @@ class SnapshotLoader:
     scope_folders: tuple[re.Pattern[str], ...]  # nested layout (b), outermost first
     layout: str  # the nested layout for messages: "<account-id>/<region>/"
     load: Callable[[Path, Scope, tuple[int, int]], Estate]
+    # checks that need every snapshot at once (references across accounts), run on the merge
+    finish: Callable[[Estate], Estate] | None = None
 
 
 def _load_aws(directory: Path, scope: Scope, ephemeral_ports: tuple[int, int]) -> Estate:
@@ -79,6 +82,7 @@ SNAPSHOT_LOADERS: dict[str, SnapshotLoader] = {
         scope_folders=(AWS_ACCOUNT, AWS_REGION),
         layout="<account-id>/<region>/",
         load=_load_aws,
+        finish=check_routing,
     ),
     "azure": SnapshotLoader(
         cloud="azure",
@@ -117,6 +121,9 @@ def load_estate(
                 estates.append(loader.load(folder, scope, (lo, hi)))
             estates.extend(_discovery_gaps(path))
     estate = Estate.merge(estates)
+    for loader in SNAPSHOT_LOADERS.values():
+        if loader.finish is not None:
+            estate = loader.finish(estate)
     options = dict(estate.options)
     options["aws.ephemeral_ports"] = (lo, hi)
     return replace(estate, options=options, notices=estate.notices + _duplicates(estate))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pathwarden.providers.aws import load as snapshot
+from pathwarden.providers.aws import files as snapshot
 
 
 @dataclass(frozen=True, slots=True)
