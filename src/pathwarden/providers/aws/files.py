@@ -160,7 +160,7 @@ ALL_FILES = (
     SG_RULES,
     PREFIX_LISTS,
     PEERINGS,
-    # ROUTE_FILES join when discovery writes them
+    *ROUTE_FILES,
 )
 MARKERS = (SECURITY_GROUPS.name, NETWORK_INTERFACES.name)
 EXPECTED = (
