@@ -223,7 +223,7 @@ class _Run:
         """The follow-up call of ``listing`` once per item it listed (prefix list entries,
         transit gateway routes); returns why the rest of the region is skipped, if it is."""
         call, id_key = calls.PER_ITEM[listing]
-        errors = (*sdk_errors(), IncompleteSearch)
+        errors: tuple[type[Exception], ...] = (*sdk_errors(), IncompleteSearch)
         down = ""
         for item in listed[listing][listing.top_key]:
             item_id = str(item.get(id_key, ""))
