@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pathwarden.errors import InputError
-from pathwarden.model.addresses import NOWHERE, AddressSet, parse_network
+from pathwarden.model.addresses import AddressSet
 from pathwarden.model.estate import Estate, Network, Notice, PrefixList, Subnet, Workload
 from pathwarden.model.intervals import IntervalSet
 from pathwarden.model.rules import Action, Direction, Filter, FilterKind, Peer, PeerKind, Rule
@@ -116,9 +116,7 @@ def addresses_json(a: AddressSet) -> list[str]:
 
 
 def addresses_from_json(items: list[str]) -> AddressSet:
-    if not items:
-        return NOWHERE
-    return AddressSet.union_all(AddressSet.of_network(parse_network(c)) for c in items)
+    return AddressSet.from_cidrs(items)
 
 
 # -- rules and filters -------------------------------------------------------------------------

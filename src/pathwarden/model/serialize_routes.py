@@ -11,25 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pathwarden.model.addresses import NOWHERE, AddressSet, parse_network
+from pathwarden.model.addresses import AddressSet
 from pathwarden.model.routes import Attachment, Gateway, NextHop, Route, RouteTable
 
 Json = dict[str, Any]
 
 
-def _addresses_json(a: AddressSet) -> list[str]:
-    return a.describe()
-
-
-def _addresses(items: list[str]) -> AddressSet:
-    if not items:
-        return NOWHERE
-    return AddressSet.union_all(AddressSet.of_network(parse_network(c)) for c in items)
-
-
 def route_json(r: Route) -> Json:
     return {
-        "id": r.id, "destination": r.destination, "addresses": _addresses_json(r.addresses),
+        "id": r.id, "destination": r.destination, "addresses": r.addresses.describe(),
         "next_hop": r.next_hop.value, "target": r.target, "priority": r.priority,
         "tags": list(r.tags), "state": r.state, "origin": r.origin,
     }
@@ -37,7 +27,7 @@ def route_json(r: Route) -> Json:
 
 def route_from_json(d: Mapping[str, Any]) -> Route:
     return Route(
-        id=d["id"], destination=d["destination"], addresses=_addresses(d["addresses"]),
+        id=d["id"], destination=d["destination"], addresses=AddressSet.from_cidrs(d["addresses"]),
         next_hop=NextHop(d["next_hop"]), target=d.get("target", ""),
         priority=int(d.get("priority", 0)), tags=tuple(d.get("tags", [])),
         state=d.get("state", "active"), origin=d.get("origin", ""),
@@ -84,7 +74,7 @@ def attachment_from_json(aid: str, d: Mapping[str, Any]) -> Attachment:
 def gateway_json(g: Gateway) -> Json:
     return {
         "cloud": g.cloud, "kind": g.kind.value, "network": g.network, "subnet": g.subnet,
-        "public": _addresses_json(g.public), "state": g.state, "account": g.account,
+        "public": g.public.describe(), "state": g.state, "account": g.account,
         "region": g.region, "association_table": g.association_table,
         "propagation_table": g.propagation_table,
     }
@@ -93,7 +83,7 @@ def gateway_json(g: Gateway) -> Json:
 def gateway_from_json(gid: str, d: Mapping[str, Any]) -> Gateway:
     return Gateway(
         id=gid, cloud=d["cloud"], kind=NextHop(d["kind"]), network=d.get("network", ""),
-        subnet=d.get("subnet", ""), public=_addresses(d.get("public", [])),
+        subnet=d.get("subnet", ""), public=AddressSet.from_cidrs(d.get("public", [])),
         state=d.get("state", "available"), account=d.get("account", ""),
         region=d.get("region", ""), association_table=d.get("association_table", ""),
         propagation_table=d.get("propagation_table", ""),
