@@ -151,7 +151,9 @@ class Estate:
             networks.update(e.networks)
             prefix_lists.update(e.prefix_lists)
             route_tables.update(e.route_tables)
-            attachments.update(e.attachments)
+            for aid, a in e.attachments.items():
+                seen = attachments.get(aid)
+                attachments[aid] = a if seen is None else seen.merged(a)
             gateways.update(e.gateways)
             options.update(e.options)
         return Estate(

@@ -96,6 +96,22 @@ class Attachment:
     account: str = ""
     region: str = ""
 
+    def merged(self, other: Attachment) -> Attachment:
+        """The same attachment seen from two snapshots (the transit gateway owner's and the
+        VPC owner's account): each may lack what only the other lists (the association, the
+        subnets), so what one of them knows is kept; ``other`` wins where both know."""
+        return Attachment(
+            self.id,
+            other.gateway or self.gateway,
+            other.kind or self.kind,
+            other.resource or self.resource,
+            other.subnets or self.subnets,
+            other.route_table or self.route_table,
+            other.state or self.state,
+            other.account or self.account,
+            other.region or self.region,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Gateway:
