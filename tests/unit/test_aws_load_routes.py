@@ -270,6 +270,11 @@ def test_spoke_and_network_accounts_complete_each_other(tmp_path: Path) -> None:
         tmp_path / "444455556666" / "eu-west-1",
         interfaces=[eni("eni-spoke", ["10.1.1.10"], [], subnet="subnet-spoke", vpc="vpc-spoke")],
         vpcs=[{"VpcId": "vpc-spoke", "CidrBlock": "10.1.0.0/16"}],
+        # the VPC owner's view of the attachment: its subnets, but not its association
+        tgw_attachments=[attachment("tgw-attach-spoke", "tgw-1", "vpc-spoke", None,
+                                    owner="444455556666")],
+        tgw_vpc_attachments=[vpc_attachment("tgw-attach-spoke", "tgw-1", "vpc-spoke",
+                                            ["subnet-spoke"])],
         route_tables=[rtb("rtb-spoke", "vpc-spoke", [local("10.1.0.0/16"),
                                                       route("0.0.0.0/0", TransitGatewayId="tgw-1")],
                           main=True, OwnerId="444455556666")])
@@ -283,13 +288,17 @@ def test_spoke_and_network_accounts_complete_each_other(tmp_path: Path) -> None:
     write_tgw_routes(network, "tgw-rtb-1", [tgw_route("10.1.0.0/16", "tgw-attach-spoke")])
 
     alone = load_estate([spoke])
-    assert alone.partial
+    assert alone.partial  # the TGW's route tables are in the network account
     (missing,) = [n for n in alone.notices if n.code == "route-reference-missing"]
-    assert missing.source == "rtb-spoke:0.0.0.0/0"
-    assert "no attachment of tgw-1 to vpc-spoke" in missing.message
+    assert missing.message == "rtb-spoke:0.0.0.0/0 routes to tgw-1, whose route tables are " \
+        "not in the snapshot (they are in the transit gateway owner's account): paths through " \
+        "it are not known"
 
-    both = load_estate([tmp_path])
+    both = load_estate([tmp_path])  # the spoke's folder is read last
     assert not both.partial
+    assert both.attachments["tgw-attach-spoke"] == Attachment(
+        "tgw-attach-spoke", "tgw-1", "vpc", "vpc-spoke", ("subnet-spoke",), "tgw-rtb-1",
+        account="444455556666", region="eu-west-1")
     assert "route-reference-missing" not in codes(both)
     assert (both.route_tables["tgw-rtb-1"].account, both.route_tables["tgw-rtb-1"].region) == (
         "111122223333", "eu-west-1")

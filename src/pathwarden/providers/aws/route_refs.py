@@ -7,7 +7,8 @@ checked on the merged estate, not per folder. A reference to something no snapsh
 ``route-reference-missing`` notice and makes the estate partial: the engine would otherwise
 decide a path on routes it cannot see (DESIGN.md, "Never act on partial truth").
 
-- a VPC route to ``tgw-X`` needs an attachment of X to that VPC;
+- a VPC route to ``tgw-X`` needs an attachment of X to that VPC, and X's route tables (in
+  the TGW owner's account: a spoke account's view of an attachment has no association);
 - an attachment's associated route table must be in the estate, and so must the VPC of a
   ``vpc`` attachment (unless the attachment is being deleted or never came up);
 - a transit route must lead to an attachment in the estate;
@@ -49,6 +50,7 @@ def _missing(estate: Estate) -> list[tuple[str, str]]:
                 if a.kind == "vpc" and a.state not in ENDED}
     enis = {w.id for w in estate.workloads}
     instances = {w.instance for w in estate.workloads if w.instance}
+    with_tables = {t.gateway for t in estate.route_tables.values() if t.kind == "transit"}
     for t in estate.route_tables.values():
         if t.cloud != "aws":
             continue
@@ -57,6 +59,10 @@ def _missing(estate: Estate) -> list[tuple[str, str]]:
                 out.append((r.id, f"{r.id} routes to {r.target}, but no attachment of "
                             f"{r.target} to {t.network} is in the snapshot: paths through "
                             "the transit gateway are not known"))
+            elif r.next_hop is NextHop.TRANSIT and r.target not in with_tables:
+                out.append((r.id, f"{r.id} routes to {r.target}, whose route tables are not in "
+                            "the snapshot (they are in the transit gateway owner's account): "
+                            "paths through it are not known"))
             elif r.next_hop is NextHop.APPLIANCE and r.target not in (
                 enis if r.target.startswith("eni-") else instances
             ):
