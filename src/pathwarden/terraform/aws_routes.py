@@ -147,10 +147,9 @@ class AwsRoutes:
     # -- resources ---------------------------------------------------------------------------
     def route_table(self, before: Resource | None, after: Resource | None) -> None:
         w = self.world
-        if after is None:
-            assert before is not None
-            w.route_tables.pop(w.id_of(before), None)
+        if w.deleted(w.route_tables, before, after):
             return
+        assert after is not None
         default = after.type == "aws_default_route_table"
         tid = w.id_of(after)
         if default:
@@ -270,10 +269,9 @@ class AwsRoutes:
     def gateway(self, before: Resource | None, after: Resource | None) -> None:
         """``aws_internet_gateway``, ``aws_egress_only_internet_gateway``, ``aws_nat_gateway``."""
         w = self.world
-        if after is None:
-            assert before is not None
-            w.gateways.pop(w.id_of(before), None)
+        if w.deleted(w.gateways, before, after):
             return
+        assert after is not None
         gid = w.id_of(after)
         old = w.gateways.get(gid)
         kind = BY_TYPE[after.type]

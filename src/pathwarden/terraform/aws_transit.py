@@ -52,10 +52,9 @@ class AwsTransit:
     # -- transit gateways and tables -----------------------------------------------------------
     def transit_gateway(self, before: Resource | None, after: Resource | None) -> None:
         w = self.world
-        if after is None:
-            assert before is not None
-            w.gateways.pop(w.id_of(before), None)
+        if w.deleted(w.gateways, before, after):
             return
+        assert after is not None
         gid = w.id_of(after)
         old = w.gateways.get(gid)
         default = f"{PLACEHOLDER}{after.address}.default_route_table"
@@ -77,10 +76,9 @@ class AwsTransit:
 
     def transit_table(self, before: Resource | None, after: Resource | None) -> None:
         w = self.world
-        if after is None:
-            assert before is not None
-            w.route_tables.pop(w.id_of(before), None)
+        if w.deleted(w.route_tables, before, after):
             return
+        assert after is not None
         tid = w.id_of(after)
         gateway = self._text(after, "transit_gateway_id", "the transit gateway is unknown")
         w.route_tables[tid] = replace(self._table(tid, gateway),

@@ -124,6 +124,15 @@ class World:
         else:
             self.ids.setdefault(r.address, PLACEHOLDER + r.address)
 
+    def deleted(self, store: dict[str, Any], before: Resource | None,
+                after: Resource | None) -> bool:
+        """True, with the object removed from ``store``, when the change deletes it."""
+        if after is not None:
+            return False
+        assert before is not None
+        store.pop(self.id_of(before), None)
+        return True
+
     def id_of(self, r: Resource) -> str:
         return self.ids.get(r.address) or PLACEHOLDER + r.address
 
