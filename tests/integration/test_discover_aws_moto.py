@@ -192,6 +192,7 @@ def test_every_call_is_declared_assumed_roles(moto: MotoServer, tmp_path: Path) 
     """Every operation made on any client discovery creates, assumed-role sessions included,
     has a declaration (and so a place in `pathwarden iam discover-policy`)."""
     seed(moto.client("ec2"))
+    moto.client("ec2").create_transit_gateway()  # a route table to search the routes of
     seen: set[tuple[str, str]] = set()
     manifest = discover_aws(
         tmp_path / "snap", regions=["us-east-1"], endpoint_url=moto.url,
@@ -253,8 +254,8 @@ def test_region_down_gives_partial_snapshot_and_exit_1(moto: MotoServer, tmp_pat
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1
     assert errors[0].endswith(
-        f"is marked partial: 9 of 26 calls failed: {ACCOUNT}/eu-west-1: DescribeVpcs "
-        "(Unavailable: injected Unavailable (after 3 attempts)), 8 later call(s) skipped")
+        f"is marked partial: 17 of 42 calls failed: {ACCOUNT}/eu-west-1: DescribeVpcs "
+        "(Unavailable: injected Unavailable (after 3 attempts)), 16 later call(s) skipped")
     # only the first call of the dead region was tried (3 attempts in all), the rest skipped
     assert proxy.count("DescribeVpcs", "eu-west-1") == 3
     assert proxy.count("DescribeSubnets", "eu-west-1") == 0

@@ -16,6 +16,15 @@ FILES = {
     "sg_rules": ("describe-security-group-rules.json", "SecurityGroupRules"),
     "prefix_lists": ("describe-managed-prefix-lists.json", "PrefixLists"),
     "peerings": ("describe-vpc-peering-connections.json", "VpcPeeringConnections"),
+    "route_tables": ("describe-route-tables.json", "RouteTables"),
+    "igws": ("describe-internet-gateways.json", "InternetGateways"),
+    "eigws": ("describe-egress-only-internet-gateways.json", "EgressOnlyInternetGateways"),
+    "nats": ("describe-nat-gateways.json", "NatGateways"),
+    "tgws": ("describe-transit-gateways.json", "TransitGateways"),
+    "tgw_attachments": ("describe-transit-gateway-attachments.json", "TransitGatewayAttachments"),
+    "tgw_vpc_attachments": (
+        "describe-transit-gateway-vpc-attachments.json", "TransitGatewayVpcAttachments"),
+    "tgw_tables": ("describe-transit-gateway-route-tables.json", "TransitGatewayRouteTables"),
 }
 
 

@@ -100,7 +100,7 @@ def test_sarif_notifications_are_valid(gone: list[str], sarif_validator: Draft4V
                                                                          "missing-reference"},
         "properties": {"source": "sg-gone"},
     }
-    assert by_id["routes-assumed"]["level"] == "note"
+    assert by_id["routes-not-in-snapshot"]["level"] == "note"
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown", "sarif"])
@@ -113,7 +113,7 @@ def test_the_multi_cloud_assumptions_reach_every_format(
     for text in ("AVNM security admin rules are assumed absent",
                  "VirtualNetwork = the VNet's address space",
                  "hierarchical and network firewall policies are assumed absent",
-                 "routes are not evaluated"):
+                 "routes not in snapshot"):
         assert text in r.stdout, (fmt, text)
     if fmt == "sarif":
         assert list(sarif_validator.iter_errors(json.loads(r.stdout))) == []

@@ -25,7 +25,7 @@ PLAN = str(ROOT / "examples" / "terraform-review" / "backup-console" / "plans" /
            "add-ssh.plan.json")
 SCHEMA = json.loads((ROOT / "tests/fixtures/schemas/sarif-schema-2.1.0.json").read_text())
 STALE = "sgr-0fe767293d684e1e4 references security_group:444455556666/sg-0peerbackup"
-ROUTES = "routes are not evaluated: a workload is taken to reach another"
+ROUTES = "routes not in snapshot: same network or peering assumed"
 
 
 def run(*args: str) -> Result:
@@ -48,8 +48,8 @@ def test_reach_json_carries_every_notice_with_its_source() -> None:
     r = run("reach", "--snapshot", SNAP, "--from", "i-0jump", "--to", "sg-0backup",
             "--format", "json")
     doc = json.loads(r.stdout)
-    assert codes(doc) == {"stale-reference", "routes-assumed"}
-    assert {"code": "routes-assumed", "source": "aws"}.items() <= doc["notices"][1].items()
+    assert codes(doc) == {"stale-reference", "routes-not-in-snapshot"}
+    assert {"code": "routes-not-in-snapshot", "source": "aws"}.items() <= doc["notices"][1].items()
 
 
 def test_reach_text_has_one_notes_block() -> None:
@@ -63,7 +63,7 @@ def test_reach_text_has_one_notes_block() -> None:
 def test_segments_json_and_text() -> None:
     doc = json.loads(run("segments", "--policy", POLICY, "--snapshot", SNAP,
                          "--format", "json").stdout)
-    assert doc["partial"] is False and codes(doc) == {"stale-reference", "routes-assumed"}
+    assert doc["partial"] is False and codes(doc) == {"stale-reference", "routes-not-in-snapshot"}
     text = run("segments", "--policy", POLICY, "--snapshot", SNAP).stdout
     assert f"\nnotes:\n  - [stale-reference] {STALE}" in text
 
@@ -87,7 +87,7 @@ def test_drift_reports_the_notices_of_each_side(current: str) -> None:
     args = ["drift", "--snapshot", current, "--baseline", SNAP]
     doc = json.loads(run(*args, "--format", "json").stdout)
     by_estate = {(n["code"], n["estate"]) for n in doc["notices"]}
-    assert by_estate == {("stale-reference", "both"), ("routes-assumed", "both"),
+    assert by_estate == {("stale-reference", "both"), ("routes-not-in-snapshot", "both"),
                          ("missing-reference", "current")}
     assert doc["partial"] is True
     text = run(*args).stdout
@@ -97,7 +97,7 @@ def test_drift_reports_the_notices_of_each_side(current: str) -> None:
     assert "#### Notices" in md and "current: security group sg-0gone" in md
     notes = sarif_notes(run(*args, "--format", "sarif").stdout)
     assert {n["descriptor"]["id"] for n in notes if "descriptor" in n} == {
-        "stale-reference", "routes-assumed", "missing-reference"}
+        "stale-reference", "routes-not-in-snapshot", "missing-reference"}
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown", "sarif", "junit"])
@@ -108,6 +108,6 @@ def test_tf_review_reports_the_snapshot_notices(fmt: str) -> None:
     out = r.stdout.replace("\\_", "_")  # Markdown escapes the underscore
     assert STALE in out and ROUTES in out
     if fmt == "json":
-        assert codes(json.loads(r.stdout)) == {"stale-reference", "routes-assumed"}
+        assert codes(json.loads(r.stdout)) == {"stale-reference", "routes-not-in-snapshot"}
     if fmt == "sarif":
         assert len([n for n in sarif_notes(r.stdout) if "descriptor" in n]) == 2

@@ -14,17 +14,26 @@ from pathwarden.providers.aws import calls
 from pathwarden.providers.aws import load as snapshot
 
 READ_ACTIONS = [
+    "ec2:DescribeEgressOnlyInternetGateways",
     "ec2:DescribeInstances",
+    "ec2:DescribeInternetGateways",
     "ec2:DescribeManagedPrefixLists",
+    "ec2:DescribeNatGateways",
     "ec2:DescribeNetworkAcls",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeRegions",
+    "ec2:DescribeRouteTables",
     "ec2:DescribeSecurityGroupRules",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeSubnets",
+    "ec2:DescribeTransitGatewayAttachments",
+    "ec2:DescribeTransitGatewayRouteTables",
+    "ec2:DescribeTransitGatewayVpcAttachments",
+    "ec2:DescribeTransitGateways",
     "ec2:DescribeVpcPeeringConnections",
     "ec2:DescribeVpcs",
     "ec2:GetManagedPrefixListEntries",
+    "ec2:SearchTransitGatewayRoutes",
     "sts:GetCallerIdentity",
 ]
 
@@ -39,6 +48,11 @@ def test_discovery_writes_every_file_the_loader_reads() -> None:
     assert written == {(f.name, f.top_key) for f in snapshot.ALL_FILES}
     entries = calls.PREFIX_LIST_ENTRIES
     assert (entries.file, entries.top_key) == ("get-managed-prefix-list-entries", "Entries")
+    routes = calls.TGW_ROUTES
+    assert (routes.file, routes.top_key) == ("search-transit-gateway-routes", "Routes")
+    per_item = {calls.PREFIX_LISTS: (entries, "PrefixListId"),
+                calls.TGW_ROUTE_TABLES: (routes, "TransitGatewayRouteTableId")}
+    assert per_item == calls.PER_ITEM
 
 
 def test_declarations_match_the_botocore_models() -> None:
@@ -57,6 +71,10 @@ def test_declarations_match_the_botocore_models() -> None:
         shape = ec2.meta.service_model.operation_model(call.operation).input_shape
         limit = shape.members["MaxResults"].metadata.get("max", 1000)
         assert 0 < call.page_size <= limit, call
+    # the route search sends no MaxResults: its documented default is its maximum
+    search = ec2.meta.service_model.operation_model("SearchTransitGatewayRoutes").input_shape
+    assert search.members["MaxResults"].metadata["max"] == 1000
+    assert calls.TGW_ROUTES.page_size == 0
 
 
 def test_policy_lists_exactly_the_read_actions() -> None:

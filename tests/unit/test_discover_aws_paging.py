@@ -17,6 +17,7 @@ from botocore.stub import Stubber
 
 from pathwarden.providers.aws.calls import declared_operations
 from pathwarden.providers.aws.discover import discover_aws
+from pathwarden.providers.aws.discover_routes import STATES
 from pathwarden.providers.load import load_estate
 from pathwarden.providers.manifest import CallStatus
 
@@ -88,6 +89,72 @@ def _eni(i: int) -> dict[str, Any]:
             "Groups": [{"GroupId": f"sg-{i % 5:04d}", "GroupName": "g"}]}
 
 
+def _search(table: str, pages: list[list[dict[str, Any]]]) -> list[Step]:
+    """SearchTransitGatewayRoutes pages chained by NextToken; no MaxResults is sent."""
+    steps: list[Step] = []
+    for n, routes in enumerate(pages):
+        response: dict[str, Any] = {"Routes": routes, "AdditionalRoutesAvailable": False}
+        if n + 1 < len(pages):  # more, and the token to ask for it (newer API models)
+            response.update(NextToken=f"{table}-{n + 1}", AdditionalRoutesAvailable=True)
+        expected: dict[str, Any] = {"TransitGatewayRouteTableId": table, "Filters": STATES}
+        if n:
+            expected["NextToken"] = f"{table}-{n}"
+        steps.append(("SearchTransitGatewayRoutes", response, expected))
+    return steps
+
+
+def _tgw_route(cidr: str, attachment: str | None) -> dict[str, Any]:
+    route: dict[str, Any] = {"DestinationCidrBlock": cidr, "Type": "static",
+                             "State": "active" if attachment else "blackhole"}
+    if attachment:
+        route["TransitGatewayAttachments"] = [{"TransitGatewayAttachmentId": attachment}]
+    return route
+
+
+def _routing() -> list[Step]:
+    def table(tid: str, routes: list[dict[str, Any]], assoc: dict[str, Any]) -> dict[str, Any]:
+        return {"RouteTableId": tid, "VpcId": "vpc-1", "Associations": [assoc], "Routes": routes}
+
+    local = {"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local", "State": "active"}
+    to_tgw = {"DestinationCidrBlock": "10.9.0.0/16", "TransitGatewayId": "tgw-1",
+              "State": "active"}
+    attachments = [
+        {"TransitGatewayAttachmentId": "tgw-attach-1", "TransitGatewayId": "tgw-1",
+         "ResourceType": "vpc", "ResourceId": "vpc-1",
+         "Association": {"TransitGatewayRouteTableId": "tgw-rtb-a", "State": "associated"}},
+        {"TransitGatewayAttachmentId": "tgw-attach-2", "TransitGatewayId": "tgw-1",
+         "ResourceType": "vpn", "ResourceId": "vpn-1",
+         "Association": {"TransitGatewayRouteTableId": "tgw-rtb-b", "State": "associated"}},
+        {"TransitGatewayAttachmentId": "tgw-attach-3", "TransitGatewayId": "tgw-1",
+         "ResourceType": "peering", "ResourceId": "tgw-2"},
+    ]
+    return [
+        *_pages("DescribeRouteTables", "RouteTables", [
+            table("rtb-1", [local, to_tgw], {"Main": True}),
+            table("rtb-2", [local], {"SubnetId": "subnet-1"}),
+            table("rtb-3", [local], {"SubnetId": "subnet-2"})], 2, 100),
+        *_pages("DescribeInternetGateways", "InternetGateways", [
+            {"InternetGatewayId": "igw-1", "Attachments": [{"VpcId": "vpc-1",
+                                                             "State": "available"}]}], 1, 1000),
+        *_pages("DescribeEgressOnlyInternetGateways", "EgressOnlyInternetGateways", [], 1, 255),
+        *_pages("DescribeNatGateways", "NatGateways", [], 1, 1000),
+        *_pages("DescribeTransitGateways", "TransitGateways", [
+            {"TransitGatewayId": "tgw-1", "State": "available", "OwnerId": ACCOUNT}], 1, 1000),
+        *_pages("DescribeTransitGatewayAttachments", "TransitGatewayAttachments", attachments,
+                2, 1000),
+        *_pages("DescribeTransitGatewayVpcAttachments", "TransitGatewayVpcAttachments", [
+            {"TransitGatewayAttachmentId": "tgw-attach-1", "TransitGatewayId": "tgw-1",
+             "VpcId": "vpc-1", "SubnetIds": ["subnet-3"]}], 1, 1000),
+        *_pages("DescribeTransitGatewayRouteTables", "TransitGatewayRouteTables", [
+            {"TransitGatewayRouteTableId": t, "TransitGatewayId": "tgw-1", "State": "available"}
+            for t in ("tgw-rtb-a", "tgw-rtb-b")], 1, 1000),
+        # one search per table, right after the listing; the first needs two pages
+        *_search("tgw-rtb-a", [[_tgw_route("10.0.0.0/16", "tgw-attach-1")],
+                               [_tgw_route("10.9.0.0/16", "tgw-attach-2")]]),
+        *_search("tgw-rtb-b", [[_tgw_route("0.0.0.0/0", None)]]),
+    ]
+
+
 def _plan() -> dict[tuple[str, str], list[Step]]:
     region = [
         *_pages("DescribeVpcs", "Vpcs", [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}],
@@ -114,6 +181,7 @@ def _plan() -> dict[tuple[str, str], list[Step]]:
         *_pages("GetManagedPrefixListEntries", "Entries", [{"Cidr": "198.51.100.0/24"}], 1, 100,
                 PrefixListId="pl-2"),
         *_pages("DescribeVpcPeeringConnections", "VpcPeeringConnections", [], 1, 1000),
+        *_routing(),
     ]
     return {
         ("sts", "us-east-1"): [("GetCallerIdentity", {
@@ -132,11 +200,14 @@ def test_every_page_is_read_with_the_minimum_number_of_requests(tmp_path: Path) 
         stubber.assert_no_pending_responses()
     assert not manifest.partial
     # pages: vpcs 1, subnets 2, groups 3, rules 2, nacls 1, enis 3, instances 2, lists 2,
-    # entries 2 + 1, peerings 1 = 20; plus GetCallerIdentity and DescribeRegions
-    assert len(session.operations) == 22
-    assert manifest.requests() == 22
+    # entries 2 + 1, peerings 1 = 20; route tables 2, internet, egress-only and NAT gateways
+    # 1 each, transit gateways 1, attachments 2, VPC attachments 1, transit tables 2, route
+    # searches 2 + 1 = 14; plus GetCallerIdentity and DescribeRegions
+    assert len(session.operations) == 36
+    assert manifest.requests() == 36
     per_op = {op: session.operations.count(op) for op in set(session.operations)}
     assert per_op["ec2:GetManagedPrefixListEntries"] == 3  # one listing per prefix list
+    assert per_op["ec2:SearchTransitGatewayRoutes"] == 3  # one search per table, paged
     assert set(session.operations) <= {f"{s}:{o}" for s, o in declared_operations()}
 
     estate = load_estate([tmp_path / "snap"])
@@ -149,6 +220,17 @@ def test_every_page_is_read_with_the_minimum_number_of_requests(tmp_path: Path) 
     assert items[("ec2:DescribeSecurityGroupRules", "")] == 5
     region_dir = tmp_path / "snap" / ACCOUNT / REGION
     assert (region_dir / "get-managed-prefix-list-entries" / "pl-2.json").is_file()
+    # the routing files, loaded, and complete: the estate is partial only because the stubbed
+    # NACL page holds no default network ACL of vpc-1
+    assert [n.message.split(" is not in")[0] for n in estate.notices
+            if n.code == "missing-reference"] == ["default network ACL of VPC vpc-1"]
+    assert set(estate.route_tables) == {"rtb-1", "rtb-2", "rtb-3", "tgw-rtb-a", "tgw-rtb-b"}
+    assert [(r.destination, r.target) for r in estate.route_tables["tgw-rtb-a"].routes] == [
+        ("10.0.0.0/16", "tgw-attach-1"), ("10.9.0.0/16", "tgw-attach-2")]
+    assert estate.attachments["tgw-attach-1"].subnets == ("subnet-3",)
+    assert estate.subnets["subnet-2"].route_table == "rtb-3"
+    assert items[("ec2:SearchTransitGatewayRoutes", "tgw-rtb-a")] == 2
+    assert items[("ec2:DescribeTransitGatewayAttachments", "")] == 3
 
 
 def test_access_denied_on_one_call_keeps_the_others(tmp_path: Path) -> None:

@@ -300,3 +300,9 @@ def test_unreadable_file_is_a_policy_error(tmp_path: Path) -> None:
     bad.write_bytes(b"\xff\xfe version")
     with pytest.raises(PolicyError, match="cannot read policy file"):
         load_policy(bad)
+
+
+def test_an_empty_tagged_integer_is_a_policy_error() -> None:
+    """Found by the policy fuzzer: PyYAML raises IndexError on ``!!int ''``."""
+    with pytest.raises(PolicyError, match="expected an integer"):
+        parse_policy("version: !!int ''\nsegments: {}\n", "p.yml")

@@ -32,6 +32,9 @@ from pathwarden.providers.load import load_estate
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "aws-api"
 
 ENTRIES = "get-managed-prefix-list-entries"
+SEARCH = "search-transit-gateway-routes"
+ASSOCIATIONS = "get-transit-gateway-route-table-associations"
+PROPAGATIONS = "get-transit-gateway-route-table-propagations"
 # fixture file -> the contract file name it is written as
 CONTRACT = {
     "awscli-describe-network-acls-ipv6.json": "describe-network-acls.json",
@@ -53,6 +56,27 @@ CONTRACT = {
     "custodian-igw-subnet-describe-subnets.json": "describe-subnets.json",
     "custodian-multi-eni-describe-instances.json": "describe-instances.json",
     "custodian-multi-eni-describe-security-groups.json": "describe-security-groups.json",
+    # routing (tests/unit/test_realdata_aws_routes.py)
+    "awscli-describe-egress-only-internet-gateways.json":
+        "describe-egress-only-internet-gateways.json",
+    "awscli-describe-transit-gateway-route-tables.json":
+        "describe-transit-gateway-route-tables.json",
+    # the table ids are the ones the documentation's commands name
+    "awscli-get-transit-gateway-route-table-associations.json":
+        f"{ASSOCIATIONS}/tgw-rtb-0a823edbdeEXAMPLE.json",
+    "awscli-get-transit-gateway-route-table-propagations.json":
+        f"{PROPAGATIONS}/tgw-rtb-002573ed1eEXAMPLE.json",
+    "awscli-search-transit-gateway-routes.json": f"{SEARCH}/tgw-rtb-0a823edbdeEXAMPLE.json",
+    "custodian-describe-internet-gateways.json": "describe-internet-gateways.json",
+    "custodian-natgw-describe-nat-gateways.json": "describe-nat-gateways.json",
+    "custodian-natgw-describe-route-tables.json": "describe-route-tables.json",
+    "custodian-natgw-describe-subnets.json": "describe-subnets.json",
+    "custodian-peering-describe-route-tables-blackhole.json": "describe-route-tables.json",
+    "custodian-peering-describe-vpc-peering-connections.json":
+        "describe-vpc-peering-connections.json",
+    "custodian-tgw-describe-transit-gateways.json": "describe-transit-gateways.json",
+    "custodian-tgw-describe-transit-gateway-attachments.json":
+        "describe-transit-gateway-attachments.json",
 }
 # files recorded together
 SCENARIOS = [
@@ -73,6 +97,23 @@ SCENARIOS = [
     [
         "custodian-multi-eni-describe-instances.json",
         "custodian-multi-eni-describe-security-groups.json",
+    ],
+    [
+        "custodian-natgw-describe-nat-gateways.json",
+        "custodian-natgw-describe-route-tables.json",
+        "custodian-natgw-describe-subnets.json",
+    ],
+    [
+        "custodian-peering-describe-route-tables-blackhole.json",
+        "custodian-peering-describe-vpc-peering-connections.json",
+    ],
+    [
+        "custodian-tgw-describe-transit-gateways.json",
+        "custodian-tgw-describe-transit-gateway-attachments.json",
+    ],
+    [
+        "awscli-get-transit-gateway-route-table-associations.json",
+        "awscli-search-transit-gateway-routes.json",
     ],
 ]
 SCENARIO_OF = {f: s for s in SCENARIOS for f in s}

@@ -14,16 +14,21 @@ from pathwarden.model import (
     ALL_SERVICES,
     Action,
     AddressSet,
+    Attachment,
     Direction,
     Estate,
     Filter,
     FilterKind,
+    Gateway,
     IntervalSet,
     Network,
+    NextHop,
     Notice,
     Peer,
     PeerKind,
     PrefixList,
+    Route,
+    RouteTable,
     Rule,
     ServiceSet,
     Subnet,
@@ -53,6 +58,27 @@ def test_the_example_estate_round_trips_exactly() -> None:
     assert [f.rules for f in back.filters.values()] == [f.rules for f in e.filters.values()]
 
 
+ROUTE_TABLES = {
+    "rtb-1": RouteTable(
+        "rtb-1", "aws", "vpc",
+        (Route("rtb-1:10.0.0.0/16", "10.0.0.0/16", AddressSet.parse("10.0.0.0/16"),
+               NextHop.LOCAL, "local", origin="CreateRouteTable"),
+         Route("rtb-1:pl-1", "pl-1", AddressSet.parse("198.51.100.0/24")
+               | AddressSet.parse("2001:db8::/48"), NextHop.GATEWAY, "vpce-1"),
+         Route("rtb-1:10.9.0.0/16", "10.9.0.0/16", AddressSet.parse("10.9.0.0/16"),
+               NextHop.DROP, "eni-gone", 7, ("web", "db"), "blackhole", "CreateRoute")),
+        "vpc-1", True, ("sub-1", "sub-2"), account="1", region="r", name="main"),
+    "tgw-rtb-1": RouteTable(
+        "tgw-rtb-1", "aws", "transit",
+        # two routes with one id: a destination spread over two attachments
+        (Route("tgw-rtb-1:10.2.0.0/16", "10.2.0.0/16", AddressSet.parse("10.2.0.0/16"),
+               NextHop.ATTACHMENT, "tgw-attach-1", origin="propagated"),
+         Route("tgw-rtb-1:10.2.0.0/16", "10.2.0.0/16", AddressSet.parse("10.2.0.0/16"),
+               NextHop.ATTACHMENT, "tgw-attach-2", origin="propagated")),
+        gateway="tgw-1", attachments=("tgw-attach-1",)),
+}
+
+
 def test_every_field_round_trips() -> None:
     peer = Peer(PeerKind.SECURITY_GROUP, "sg-9", account="444455556666", network="vpc-9",
                 peering="pcx-1", peering_status="deleted")
@@ -65,22 +91,53 @@ def test_every_field_round_trips() -> None:
     e = Estate(
         workloads=(Workload("eni-1", "aws", ("10.0.0.1", "2001:db8::1"), "vpc-1", "sub-1",
                             ("f-1",), "1", "r", "n", "i-1", "k", (("a", "b"),), (("c", "d"),),
-                            ("tag",), "sa", "desc"),),
+                            ("tag",), "sa", "desc", ("198.51.100.9", "2001:db8::1"), True),),
         filters={"f-1": Filter("f-1", FilterKind.PRIORITY, "gcp", rules, "name", "net", "acct",
                                "reg", Action.ALLOW, "layer", (("t", "v"),))},
         subnets={"sub-1": Subnet("sub-1", "aws", "vpc-1", AddressSet.parse("10.0.0.0/24"),
-                                 ("f-1",), "1", "r", "s", (("Name", "s"),))},
+                                 ("f-1",), "1", "r", "s", (("Name", "s"),), "rtb-1")},
         networks={"vpc-1": Network("vpc-1", "aws", AddressSet.parse("10.0.0.0/16")
                                    | AddressSet.parse("2001:db8::/56"), "1", "r", "v",
-                                   ("vpc-2",), (("Name", "v"),))},
+                                   ("vpc-2",), (("Name", "v"),), True)},
         prefix_lists={"pl-1": PrefixList("pl-1", "office", AddressSet.parse("198.51.100.0/24"),
                                          ("198.51.100.0/24",), 5)},
+        route_tables=ROUTE_TABLES,
+        attachments={"tgw-attach-1": Attachment("tgw-attach-1", "tgw-1", "vpc", "vpc-1",
+                                                ("sub-1",), "tgw-rtb-1", "pending", "1", "r")},
+        gateways={
+            "nat-1": Gateway("nat-1", "aws", NextHop.NAT, "vpc-1", "sub-1",
+                             AddressSet.parse("198.51.100.7"), "deleting", "1", "r"),
+            "tgw-1": Gateway("tgw-1", "aws", NextHop.TRANSIT, account="1", region="r",
+                             association_table="tgw-rtb-1", propagation_table="tgw-rtb-2"),
+        },
         notices=(Notice("code", "message", "src"),),
         partial=True,
         sources=("a", "b"),
         options={"aws.ephemeral_ports": (32768, 60999), "flag": True},
     )
     assert _roundtrip(e) == e
+
+
+def test_routing_members_are_keyed_by_id_and_routes_keep_their_order() -> None:
+    doc = estate_to_json(Estate(route_tables=ROUTE_TABLES))
+    table = doc["route_tables"]["rtb-1"]
+    assert [r["id"] for r in table["routes"]] == [
+        "rtb-1:10.0.0.0/16", "rtb-1:pl-1", "rtb-1:10.9.0.0/16"]
+    assert table["routes"][1]["addresses"] == ["198.51.100.0/24", "2001:db8::/48"]
+    assert table["routes"][2]["next_hop"] == "drop"
+    assert doc["attachments"] == {} and doc["gateways"] == {}
+    back = _roundtrip(Estate(route_tables=ROUTE_TABLES))
+    assert back.route_tables["tgw-rtb-1"].routes == ROUTE_TABLES["tgw-rtb-1"].routes
+
+
+def test_a_document_without_routing_members_reads_as_no_routes() -> None:
+    doc = estate_to_json(Estate(networks={"vpc-1": Network("vpc-1", "aws")}))
+    for key in ("route_tables", "attachments", "gateways"):
+        del doc[key]
+    del doc["networks"]["vpc-1"]["routed"]
+    back = estate_from_json(doc)
+    assert back.route_tables == {} and back.gateways == {} and back.attachments == {}
+    assert back.networks["vpc-1"].routed is False
 
 
 def test_rules_are_keyed_by_their_cloud_id() -> None:

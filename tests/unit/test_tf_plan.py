@@ -22,7 +22,7 @@ REALDATA = sorted(FIXTURES.glob("*.json"))
 
 
 def test_fixture_set_is_complete() -> None:
-    assert len(REALDATA) == 12
+    assert len(REALDATA) == 13
     assert (FIXTURES / "NOTICE.md").is_file()
 
 

@@ -99,6 +99,11 @@ class AddressSet:
         return cls(IntervalSet(v4) if v4 else EMPTY, IntervalSet(v6) if v6 else EMPTY)
 
     @classmethod
+    def from_cidrs(cls, cidrs: Iterable[str]) -> AddressSet:
+        """The union of CIDR texts (the inverse of :meth:`describe`)."""
+        return cls.union_all(cls.of_network(parse_network(c)) for c in cidrs)
+
+    @classmethod
     def union_all(cls, sets: Iterable[AddressSet]) -> AddressSet:
         items = list(sets)
         return cls(

@@ -194,7 +194,9 @@ class Estate:
             _update(networks, e.networks)
             _update(prefix_lists, e.prefix_lists)
             route_tables.update(e.route_tables)
-            attachments.update(e.attachments)
+            for aid, a in e.attachments.items():
+                seen = attachments.get(aid)
+                attachments[aid] = a if seen is None else seen.merged(a)
             gateways.update(e.gateways)
             options.update(e.options)
         return Estate(

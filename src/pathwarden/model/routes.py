@@ -102,6 +102,22 @@ class Attachment:
     account: str = ""
     region: str = ""
 
+    def merged(self, other: Attachment) -> Attachment:
+        """The same attachment seen from two snapshots (the transit gateway owner's and the
+        VPC owner's account): each may lack what only the other lists (the association, the
+        subnets), so what one of them knows is kept; ``other`` wins where both know."""
+        return Attachment(
+            self.id,
+            other.gateway or self.gateway,
+            other.kind or self.kind,
+            other.resource or self.resource,
+            other.subnets or self.subnets,
+            other.route_table or self.route_table,
+            other.state or self.state,
+            other.account or self.account,
+            other.region or self.region,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Gateway:
@@ -110,7 +126,12 @@ class Gateway:
     attached to; ``subnet`` the NAT gateway's subnet; ``public`` its public addresses.
     ``subnets``: the subnets whose workloads it serves when not all of them (GCP Cloud NAT
     ``LIST_OF_SUBNETWORKS``); empty means every subnet of ``network`` (for a regional gateway
-    such as Cloud NAT: every subnet in ``region``)."""
+    such as Cloud NAT: every subnet in ``region``).
+
+    An AWS transit gateway is kept here too, as ``kind`` transit (no ``network``: it joins
+    many), so routes to it can be checked against it and new attachments find its defaults:
+    ``association_table`` and ``propagation_table`` are its default association and
+    propagation route tables ("" when that default is disabled)."""
 
     id: str
     cloud: str
@@ -122,6 +143,8 @@ class Gateway:
     account: str = ""
     region: str = ""
     subnets: tuple[str, ...] = ()
+    association_table: str = ""  # transit gateways: default association route table
+    propagation_table: str = ""  # transit gateways: default propagation route table
 
 
 @dataclass(frozen=True, slots=True)

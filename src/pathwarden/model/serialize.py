@@ -8,7 +8,9 @@ part of the ChangeSet contract (docs/planner.md):
   touches by its cloud id rather than by a list position that shifts;
 - ``services`` is a short text (:func:`services_text`): ``tcp/443``, ``tcp/22,1024-65535
   udp/53``, ``icmp/3:4`` (ICMP ``type:code``), ``icmp`` (all of it), ``all``;
-- address sets are lists of CIDRs (the fewest prefixes that cover the set exactly).
+- address sets are lists of CIDRs (the fewest prefixes that cover the set exactly);
+- ``route_tables``, ``attachments`` and ``gateways`` are objects keyed by id
+  (:mod:`pathwarden.model.serialize_routes`).
 
 ``estate_from_json(estate_to_json(e)) == e`` for every estate (tests/unit/test_serialize_*.py);
 lists in ``options`` come back as tuples, the only container the loaders put there.
@@ -23,10 +25,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from pathwarden.errors import InputError
-from pathwarden.model.addresses import NOWHERE, AddressSet, parse_network
+from pathwarden.model.addresses import AddressSet
 from pathwarden.model.estate import Estate, Network, Notice, PrefixList, Subnet, Workload
 from pathwarden.model.intervals import IntervalSet
 from pathwarden.model.rules import Action, Direction, Filter, FilterKind, Peer, PeerKind, Rule
+from pathwarden.model.serialize_routes import routing_from_json, routing_json
 from pathwarden.model.services import (
     ALL_SERVICES,
     BLOCK,
@@ -113,9 +116,7 @@ def addresses_json(a: AddressSet) -> list[str]:
 
 
 def addresses_from_json(items: list[str]) -> AddressSet:
-    if not items:
-        return NOWHERE
-    return AddressSet.union_all(AddressSet.of_network(parse_network(c)) for c in items)
+    return AddressSet.from_cidrs(items)
 
 
 # -- rules and filters -------------------------------------------------------------------------
@@ -228,7 +229,8 @@ def _workload_json(w: Workload) -> Json:
         "region": w.region, "name": w.name, "instance": w.instance, "kind": w.kind,
         "tags": _pairs(w.tags), "instance_tags": _pairs(w.instance_tags),
         "labels": list(w.labels), "service_account": w.service_account,
-        "description": w.description,
+        "description": w.description, "public_addresses": list(w.public_addresses),
+        "forwarding": w.forwarding,
     }
 
 
@@ -240,6 +242,8 @@ def _workload_from_json(d: Mapping[str, Any]) -> Workload:
         kind=d.get("kind", ""), tags=_tuples(d.get("tags", [])),
         instance_tags=_tuples(d.get("instance_tags", [])), labels=tuple(d.get("labels", [])),
         service_account=d.get("service_account", ""), description=d.get("description", ""),
+        public_addresses=tuple(d.get("public_addresses", [])),
+        forwarding=bool(d.get("forwarding", False)),
     )
 
 
@@ -247,7 +251,7 @@ def _subnet_json(s: Subnet) -> Json:
     return {
         "cloud": s.cloud, "network": s.network, "cidrs": addresses_json(s.cidrs),
         "filters": list(s.filters), "account": s.account, "region": s.region, "name": s.name,
-        "tags": _pairs(s.tags), **_stub(s.stub),
+        "tags": _pairs(s.tags), "route_table": s.route_table, **_stub(s.stub),
     }
 
 
@@ -257,6 +261,7 @@ def _subnet_from_json(sid: str, d: Mapping[str, Any]) -> Subnet:
         filters=tuple(d.get("filters", [])), account=d.get("account", ""),
         region=d.get("region", ""), name=d.get("name", ""), tags=_tuples(d.get("tags", [])),
         stub=bool(d.get("stub", False)),
+        route_table=d.get("route_table", ""),
     )
 
 
@@ -269,6 +274,7 @@ def _network_json(n: Network) -> Json:
     return {
         "cloud": n.cloud, "cidrs": addresses_json(n.cidrs), "account": n.account,
         "region": n.region, "name": n.name, "peers": list(n.peers), "tags": _pairs(n.tags),
+        "routed": n.routed,
         **_stub(n.stub),
     }
 
@@ -279,6 +285,7 @@ def _network_from_json(nid: str, d: Mapping[str, Any]) -> Network:
         account=d.get("account", ""), region=d.get("region", ""), name=d.get("name", ""),
         peers=tuple(d.get("peers", [])), tags=_tuples(d.get("tags", [])),
         stub=bool(d.get("stub", False)),
+        routed=bool(d.get("routed", False)),
     )
 
 
@@ -319,6 +326,7 @@ def estate_to_json(e: Estate) -> Json:
         "subnets": {sid: _subnet_json(s) for sid, s in e.subnets.items()},
         "networks": {nid: _network_json(n) for nid, n in e.networks.items()},
         "prefix_lists": {pid: _prefix_list_json(p) for pid, p in e.prefix_lists.items()},
+        **routing_json(e.route_tables, e.attachments, e.gateways),
         "notices": [{"code": n.code, "message": n.message, "source": n.source}
                     for n in e.notices],
         "partial": e.partial,
@@ -341,6 +349,7 @@ def estate_from_json(d: Mapping[str, Any]) -> Estate:
             prefix_lists={
                 pid: _prefix_list_from_json(pid, p) for pid, p in d["prefix_lists"].items()
             },
+            **routing_from_json(d),
             notices=tuple(Notice(n["code"], n["message"], n.get("source", ""))
                           for n in d["notices"]),
             partial=bool(d["partial"]),

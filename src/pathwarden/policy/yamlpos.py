@@ -122,9 +122,9 @@ class _Builder:
         if node.tag == _STD + "null":
             return None
         if node.tag == _STD + "int":
-            try:
+            try:  # PyYAML's int reader indexes the text: "!!int ''" is an IndexError
                 return self.constructor.construct_yaml_int(node)
-            except (ValueError, ConstructorError) as e:
+            except (ValueError, IndexError, ConstructorError) as e:
                 raise self.fail(node, f"expected an integer, got {node.value!r}") from e
         return self.text(node)
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from pathwarden.errors import InputError, SnapshotError
 from pathwarden.model import Estate
-from pathwarden.providers.assumptions import route_notices
 from pathwarden.providers.aws import load as aws_load
+from pathwarden.providers.aws.route_refs import check_routing
 from pathwarden.providers.azure import load as azure_load
 from pathwarden.providers.duplicates import Loaded
 from pathwarden.providers.gcp import load as gcp_load
@@ -59,6 +59,8 @@ class SnapshotLoader:
     scope_folders: tuple[re.Pattern[str], ...]  # nested layout (b), outermost first
     layout: str  # the nested layout for messages: "<account-id>/<region>/"
     load: Callable[[Path, Scope, tuple[int, int]], Estate]
+    # checks that need every snapshot at once (references across accounts), run on the merge
+    finish: Callable[[Estate], Estate] | None = None
 
 
 def _load_aws(directory: Path, scope: Scope, ephemeral_ports: tuple[int, int]) -> Estate:
@@ -86,6 +88,7 @@ SNAPSHOT_LOADERS: dict[str, SnapshotLoader] = {
         scope_folders=(AWS_ACCOUNT, AWS_REGION),
         layout="<account-id>/<region>/",
         load=_load_aws,
+        finish=check_routing,
     ),
     "azure": SnapshotLoader(
         cloud="azure",
@@ -126,9 +129,12 @@ def load_estate(
             for gap in _discovery_gaps(path):
                 loaded.add_gap(Path(gap.sources[0]), gap)
     estate = settle(Estate.merge(loaded.estates()))
+    for loader in SNAPSHOT_LOADERS.values():
+        if loader.finish is not None:
+            estate = loader.finish(estate)
     options = dict(estate.options)
     options["aws.ephemeral_ports"] = (lo, hi)
-    notices = estate.notices + tuple(loaded.notices) + route_notices(loaded.folders)
+    notices = estate.notices + tuple(loaded.notices)
     return replace(estate, options=options, notices=notices)
 
 

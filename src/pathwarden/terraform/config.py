@@ -85,9 +85,14 @@ class References:
         if expr is None:
             expr = self.expression(address, attr)
         instance_module = ".".join(split_address(address)[:-2]) if "module." in address else ""
-        return self._resolve(instance_module, expr, depth=0)
+        return self._resolve(instance_module, expr, depth=0, key=_instance_key(address))
 
-    def _resolve(self, module: str, expr: Any, depth: int) -> tuple[list[Ref], list[Any]]:
+    def _resolve(self, module: str, expr: Any, depth: int, key: str = ""
+                 ) -> tuple[list[Ref], list[Any]]:
+        """``key`` is the referencing instance's ``[0]``/``["a"]``: an expression that also
+        reads ``count.index``/``each.key`` picks, of a counted resource it names, the instance
+        with the same key (``aws_route_table.private[count.index]``, written in the plan's
+        configuration as ``aws_route_table.private`` plus ``count.index``) when there is one."""
         refs: list[Ref] = []
         constants: list[Any] = []
         if not isinstance(expr, dict) or depth > 8:
@@ -96,6 +101,8 @@ class References:
             constants.append(expr["constant_value"])
             return refs, constants
         seen: set[str] = set()
+        texts = [t for t in _list(expr.get("references")) if isinstance(t, str)]
+        per_instance = key if {"count.index", "each.key", "each.value"} & set(texts) else ""
         for text in _list(expr.get("references")):
             if not isinstance(text, str):
                 continue
@@ -118,6 +125,8 @@ class References:
             if not found and base == bare:
                 found = self.instances.get(config_address(full), [])
                 found = [a for a in found if ".".join(split_address(a)[:-2]) == module] or found
+                if per_instance and len(found) > 1:
+                    found = [a for a in found if a.endswith(per_instance)] or found
             refs += [Ref(a, attr) for a in found]
         # 'aws_security_group.web' and 'aws_security_group.web.id' name the same thing
         unique: dict[str, Ref] = {}
@@ -146,6 +155,12 @@ class References:
                 return [], [decl["default"]]
             return [], []
         return self._resolve(parent, expr, depth + 1)
+
+
+def _instance_key(address: str) -> str:
+    """``module.m.aws_route.r[2]`` -> ``[2]`` ("" for a resource without count/for_each)."""
+    last = split_address(address)[-1]
+    return last[last.index("["):] if last.endswith("]") and "[" in last else ""
 
 
 def _dict(value: Any) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 Baseline: the snapshot when one is given, with the plan's ``prior_state`` (Terraform's
 refreshed view of what it manages) laid over it; without a snapshot, ``prior_state`` alone.
 Each change of a path-relevant type is applied in dependency order (VPCs and subnets, prefix
-lists, security groups, their rules, NACLs, workloads, attachments): ``before`` values are
-taken out and ``after`` values put in. Azure and GCP resource types are recognised and listed
+lists, security groups, their rules, NACLs, workloads, attachments, then gateways, route
+tables, routes and their associations): ``before`` values are taken out and ``after`` values
+put in. Azure and GCP resource types are recognised and listed
 as not evaluated yet.
 """
 
@@ -17,6 +18,8 @@ from pathwarden.errors import SnapshotError
 from pathwarden.model import Estate
 from pathwarden.terraform.aws_filters import AwsFilters
 from pathwarden.terraform.aws_inventory import AwsInventory
+from pathwarden.terraform.aws_routes import AwsRoutes
+from pathwarden.terraform.aws_transit import AwsTransit
 from pathwarden.terraform.config import References
 from pathwarden.terraform.plan import Change, Plan, Resource
 from pathwarden.terraform.world import Assumption, World
@@ -39,6 +42,21 @@ AWS_ORDER = (
     "aws_instance",
     "aws_network_interface",
     "aws_network_interface_sg_attachment",
+    # routing: gateways and tables before the routes and associations that name them
+    "aws_internet_gateway",
+    "aws_egress_only_internet_gateway",
+    "aws_nat_gateway",
+    "aws_ec2_transit_gateway",
+    "aws_route_table",
+    "aws_default_route_table",
+    "aws_ec2_transit_gateway_route_table",
+    "aws_ec2_transit_gateway_vpc_attachment",
+    "aws_route",
+    "aws_route_table_association",
+    "aws_main_route_table_association",
+    "aws_ec2_transit_gateway_route",
+    "aws_ec2_transit_gateway_route_table_association",
+    "aws_ec2_transit_gateway_route_table_propagation",
 )
 AWS_TYPES = frozenset(AWS_ORDER)
 NOT_EVALUATED = frozenset(
@@ -62,7 +80,7 @@ NOT_EVALUATED = frozenset(
 class Overlay:
     before: Estate
     after: Estate
-    origin: dict[str, str]  # filter / rule / workload id -> resource address
+    origin: dict[str, str]  # filter / rule / workload / route table / route id -> address
     ids: dict[str, str]  # resource address -> cloud id or tf:ADDRESS
     assumptions: tuple[Assumption, ...]
     changed: tuple[Change, ...]  # path-relevant changes applied
@@ -81,9 +99,10 @@ class Overlay:
         return out
 
 
-def _handlers(world: World, label: str) -> dict[str, Handler]:
+def _handlers(world: World, label: str, routes: AwsRoutes) -> dict[str, Handler]:
     f = AwsFilters(world, label)
     inv = AwsInventory(world, label)
+    tgw = AwsTransit(world, label)
     return {
         "aws_vpc": inv.vpc,
         "aws_subnet": inv.subnet,
@@ -100,6 +119,20 @@ def _handlers(world: World, label: str) -> dict[str, Handler]:
         "aws_instance": inv.instance,
         "aws_network_interface": inv.network_interface,
         "aws_network_interface_sg_attachment": inv.sg_attachment,
+        "aws_internet_gateway": routes.gateway,
+        "aws_egress_only_internet_gateway": routes.gateway,
+        "aws_nat_gateway": routes.gateway,
+        "aws_ec2_transit_gateway": tgw.transit_gateway,
+        "aws_route_table": routes.route_table,
+        "aws_default_route_table": routes.route_table,
+        "aws_ec2_transit_gateway_route_table": tgw.transit_table,
+        "aws_ec2_transit_gateway_vpc_attachment": tgw.vpc_attachment,
+        "aws_route": routes.route,
+        "aws_route_table_association": routes.association,
+        "aws_main_route_table_association": routes.main_association,
+        "aws_ec2_transit_gateway_route": tgw.transit_route,
+        "aws_ec2_transit_gateway_route_table_association": tgw.association,
+        "aws_ec2_transit_gateway_route_table_propagation": tgw.propagation,
     }
 
 
@@ -124,7 +157,8 @@ def overlay(plan: Plan, snapshot: Estate | None) -> Overlay:
     refs = References(plan.configuration, plan.variables, addresses)
     world = World.of(snapshot or Estate())
     world.refs = refs
-    handlers = _handlers(world, plan.file)
+    routes = AwsRoutes(world, plan.file)
+    handlers = _handlers(world, plan.file, routes)
     for r in plan.prior:
         if r.type in AWS_TYPES:
             world.remember(r)
@@ -143,6 +177,7 @@ def overlay(plan: Plan, snapshot: Estate | None) -> Overlay:
     for c in sorted(relevant, key=lambda c: _rank(c.type)):
         if c.before is not None and c.address not in in_prior:
             _apply(plan.file, c.address, handlers[c.type], None, c.before)
+    routes.finish()
     before = world.estate(plan.file)
     applied: list[Change] = []
     for c in sorted(relevant, key=lambda c: _rank(c.type)):
@@ -154,6 +189,7 @@ def overlay(plan: Plan, snapshot: Estate | None) -> Overlay:
             old = c.before if "update" in c.actions else None
             _apply(plan.file, c.address, handlers[c.type], old, c.after)
         applied.append(c)
+    routes.finish()
     after = world.estate(plan.file)
     skipped = tuple(c for c in plan.changes if c.type in NOT_EVALUATED and not c.is_noop)
     return Overlay(

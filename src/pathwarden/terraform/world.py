@@ -20,12 +20,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pathwarden.model import (
+    Attachment,
     Direction,
     Estate,
     Filter,
+    Gateway,
     Network,
     Notice,
     PrefixList,
+    RouteTable,
     Subnet,
     Workload,
 )
@@ -57,6 +60,10 @@ class World:
     subnets: dict[str, Subnet] = field(default_factory=dict)
     networks: dict[str, Network] = field(default_factory=dict)
     prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
+    route_tables: dict[str, RouteTable] = field(default_factory=dict)
+    attachments: dict[str, Attachment] = field(default_factory=dict)
+    gateways: dict[str, Gateway] = field(default_factory=dict)
+    routed: set[str] = field(default_factory=set)  # networks whose every table Terraform knows
     notices: list[Notice] = field(default_factory=list)
     ids: dict[str, str] = field(default_factory=dict)  # address -> cloud id or tf:ADDRESS
     origin: dict[str, str] = field(default_factory=dict)  # filter/rule/workload id -> address
@@ -74,6 +81,9 @@ class World:
             subnets=dict(estate.subnets),
             networks=dict(estate.networks),
             prefix_lists=dict(estate.prefix_lists),
+            route_tables=dict(estate.route_tables),
+            attachments=dict(estate.attachments),
+            gateways=dict(estate.gateways),
             base=estate,
         )
 
@@ -85,12 +95,19 @@ class World:
                 self.filters[fid] = replace(f, rules=tuple(rules))
         self.unsorted.clear()
         options: Mapping[str, object] = self.base.options or {"aws.ephemeral_ports": (1024, 65535)}
+        networks = {
+            nid: replace(n, routed=True) if nid in self.routed and not n.routed else n
+            for nid, n in self.networks.items()
+        }
         return Estate(
             workloads=tuple(self.workloads.values()),
             filters=self.filters,
             subnets=self.subnets,
-            networks=self.networks,
+            networks=networks,
             prefix_lists=self.prefix_lists,
+            route_tables=self.route_tables,
+            attachments=self.attachments,
+            gateways=self.gateways,
             notices=self.base.notices + tuple(self.notices),
             partial=self.base.partial,
             sources=(*self.base.sources, source),
@@ -107,6 +124,15 @@ class World:
         else:
             self.ids.setdefault(r.address, PLACEHOLDER + r.address)
 
+    def deleted(self, store: dict[str, Any], before: Resource | None,
+                after: Resource | None) -> bool:
+        """True, with the object removed from ``store``, when the change deletes it."""
+        if after is not None:
+            return False
+        assert before is not None
+        store.pop(self.id_of(before), None)
+        return True
+
     def id_of(self, r: Resource) -> str:
         return self.ids.get(r.address) or PLACEHOLDER + r.address
 
@@ -122,6 +148,18 @@ class World:
         if values and complete:
             return values[0], True
         return (values[0] if values else None), False
+
+    def one(self, r: Resource, attr: str) -> tuple[str, str]:
+        """``(text, "")`` when the attribute resolves to exactly one non-empty string; else
+        ``("", why)`` with why ``unknown``, ``one of a, b, ...`` (a reference to a counted
+        resource that could not be narrowed to one instance) or ``""`` (not set)."""
+        values, complete = self.values(r, attr)
+        texts = list(dict.fromkeys(v for v in values if isinstance(v, str) and v))
+        if len(texts) > 1:
+            return "", "one of " + ", ".join(texts[:3]) + (", ..." if len(texts) > 3 else "")
+        if texts and complete:
+            return texts[0], ""
+        return "", "" if complete else "unknown"
 
     def values(
         self,

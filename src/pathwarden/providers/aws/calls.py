@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pathwarden.providers.aws import load as snapshot
+from pathwarden.providers.aws import files as snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +79,52 @@ PREFIX_LIST_ENTRIES = ApiCall(
 PEERINGS = _saved(snapshot.PEERINGS, "DescribeVpcPeeringConnections",
                   "describe_vpc_peering_connections", "VPC peering connections")
 
+ROUTE_TABLES = _saved(snapshot.ROUTE_TABLES, "DescribeRouteTables", "describe_route_tables",
+                      "route tables, their routes and subnet associations", page_size=100)
+INTERNET_GATEWAYS = _saved(snapshot.INTERNET_GATEWAYS, "DescribeInternetGateways",
+                           "describe_internet_gateways", "internet gateways and their VPCs")
+EGRESS_ONLY_GATEWAYS = _saved(snapshot.EGRESS_ONLY_GATEWAYS, "DescribeEgressOnlyInternetGateways",
+                              "describe_egress_only_internet_gateways",
+                              "egress-only internet gateways and their VPCs", page_size=255)
+NAT_GATEWAYS = _saved(snapshot.NAT_GATEWAYS, "DescribeNatGateways", "describe_nat_gateways",
+                      "NAT gateways, their subnets and public IPs")
+TRANSIT_GATEWAYS = _saved(snapshot.TRANSIT_GATEWAYS, "DescribeTransitGateways",
+                          "describe_transit_gateways",
+                          "transit gateways and their default route tables")
+TGW_ATTACHMENTS = _saved(snapshot.TGW_ATTACHMENTS, "DescribeTransitGatewayAttachments",
+                         "describe_transit_gateway_attachments",
+                         "transit gateway attachments and their route table associations")
+TGW_VPC_ATTACHMENTS = _saved(snapshot.TGW_VPC_ATTACHMENTS, "DescribeTransitGatewayVpcAttachments",
+                             "describe_transit_gateway_vpc_attachments",
+                             "the subnets of each transit gateway VPC attachment")
+TGW_ROUTE_TABLES = _saved(snapshot.TGW_ROUTE_TABLES, "DescribeTransitGatewayRouteTables",
+                          "describe_transit_gateway_route_tables", "transit gateway route tables")
+TGW_ROUTES = ApiCall(
+    "ec2", "SearchTransitGatewayRoutes", "search_transit_gateway_routes",
+    "the active and blackhole routes of each transit gateway route table",
+    snapshot.TGW_ROUTES_DIR, snapshot.TGW_ROUTES.top_key,
+    # no MaxResults: the API's default is its maximum, 1,000 (see .discover_routes)
+)
+
 REGION_CALLS: tuple[ApiCall, ...] = (
     VPCS, SUBNETS, SECURITY_GROUPS, SG_RULES, NETWORK_ACLS, NETWORK_INTERFACES, INSTANCES,
-    PREFIX_LISTS, PEERINGS,
+    PREFIX_LISTS, PEERINGS, ROUTE_TABLES, INTERNET_GATEWAYS, EGRESS_ONLY_GATEWAYS, NAT_GATEWAYS,
+    TRANSIT_GATEWAYS, TGW_ATTACHMENTS, TGW_VPC_ATTACHMENTS, TGW_ROUTE_TABLES,
 )
-"""Made once per account and region, in this order (prefix list entries after the lists)."""
+"""Made once per account and region, in this order (each call of :data:`PER_ITEM` right after
+the listing it follows)."""
+
+PER_ITEM: dict[ApiCall, tuple[ApiCall, str]] = {
+    PREFIX_LISTS: (PREFIX_LIST_ENTRIES, "PrefixListId"),
+    TGW_ROUTE_TABLES: (TGW_ROUTES, "TransitGatewayRouteTableId"),
+}
+"""A listing -> the call made once per listed item, and the item's id field."""
 
 SETUP_CALLS: tuple[ApiCall, ...] = (GET_CALLER_IDENTITY, ASSUME_ROLE, DESCRIBE_REGIONS)
 
-ALL_CALLS: tuple[ApiCall, ...] = (*SETUP_CALLS, *REGION_CALLS, PREFIX_LIST_ENTRIES)
+ALL_CALLS: tuple[ApiCall, ...] = (
+    *SETUP_CALLS, *REGION_CALLS, *(call for call, _ in PER_ITEM.values()),
+)
 """Every operation discovery may make: the permission test compares against this."""
 
 

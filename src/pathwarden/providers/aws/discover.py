@@ -6,8 +6,10 @@ For every account (the caller's, or one assumed role per ``--accounts`` entry) a
 largest page size; the pages are merged into the one document ``aws ec2 describe-...
 --output json`` prints (``{"SecurityGroups": [...]}``) and written as
 ``<out>/<account-id>/<region>/describe-....json`` (prefix list entries as
-``get-managed-prefix-list-entries/<pl-id>.json``). Live and offline are one code path after
-this I/O: :func:`pathwarden.providers.load.load_estate` reads the result.
+``get-managed-prefix-list-entries/<pl-id>.json``, transit gateway routes as
+``search-transit-gateway-routes/<tgw-rtb-id>.json``, see :mod:`.discover_routes`). Live
+and offline are one code path after this I/O: :func:`pathwarden.providers.load.load_estate`
+reads the result.
 
 Accounts and regions run in parallel on one bounded thread pool. Retries are botocore's
 adaptive mode; a call that still fails is recorded in the manifest, the rest of its region is
@@ -31,6 +33,7 @@ from pathwarden import __version__
 from pathwarden.errors import InputError
 from pathwarden.providers.aws import calls
 from pathwarden.providers.aws.calls import ApiCall
+from pathwarden.providers.aws.discover_routes import IncompleteSearch, search_routes
 from pathwarden.providers.aws.retries import RetryNotices
 from pathwarden.providers.aws.session import (
     AccountSession,
@@ -189,6 +192,7 @@ class _Run:
         folder.mkdir(parents=True, exist_ok=True)
         down = ""
         client: Any = None
+        listed: dict[ApiCall, dict[str, list[Any]]] = {}
         try:
             client = account.client("ec2", region)
         except errors as e:
@@ -209,29 +213,37 @@ class _Run:
                 continue
             file = self._write(folder / call.file, doc)
             self._ok(account.account, region, call, len(doc[call.top_key]), pages, file)
-            if call is calls.PREFIX_LISTS:
-                down = self._entries(client, account.account, region, folder, doc)
+            listed[call] = doc
+            if call in calls.PER_ITEM:
+                down = self._per_item(client, account.account, region, folder, listed, call)
             self.bar.advance(label)
 
-    def _entries(self, client: Any, account: str, region: str, folder: Path,
-                 lists: dict[str, list[Any]]) -> str:
-        call = calls.PREFIX_LIST_ENTRIES
-        errors = sdk_errors()
+    def _per_item(self, client: Any, account: str, region: str, folder: Path,
+                  listed: dict[ApiCall, dict[str, list[Any]]], listing: ApiCall) -> str:
+        """The follow-up call of ``listing`` once per item it listed (prefix list entries,
+        transit gateway routes); returns why the rest of the region is skipped, if it is."""
+        call, id_key = calls.PER_ITEM[listing]
+        errors: tuple[type[Exception], ...] = (*sdk_errors(), IncompleteSearch)
         down = ""
-        for pl in lists[calls.PREFIX_LISTS.top_key]:
-            pl_id = str(pl.get("PrefixListId", ""))
+        for item in listed[listing][listing.top_key]:
+            item_id = str(item.get(id_key, ""))
             if down:
-                self._skipped(account, region, call, down, pl_id)
+                self._skipped(account, region, call, down, item_id)
                 continue
             try:
-                doc, pages = fetch(client, call, PrefixListId=pl_id)
+                if call is calls.TGW_ROUTES:
+                    lists = listed.get(calls.PREFIX_LISTS, {}).get(calls.PREFIX_LISTS.top_key, [])
+                    doc, pages = search_routes(client, item_id,
+                                               [str(p.get("PrefixListId")) for p in lists])
+                else:
+                    doc, pages = fetch(client, call, **{id_key: item_id})
             except errors as e:
-                self._failed(account, region, call, error_text(e), pl_id)
-                if scope_is_down(e):
-                    down = f"not attempted after {call.operation} {pl_id} failed"
+                self._failed(account, region, call, error_text(e), item_id)
+                if not isinstance(e, IncompleteSearch) and scope_is_down(e):
+                    down = f"not attempted after {call.operation} {item_id} failed"
                 continue
-            file = self._write(folder / call.file / f"{pl_id}.json", doc)
-            self._ok(account, region, call, len(doc[call.top_key]), pages, file, pl_id)
+            file = self._write(folder / call.file / f"{item_id}.json", doc)
+            self._ok(account, region, call, len(doc[call.top_key]), pages, file, item_id)
         return down
 
     # -- records and files ---------------------------------------------------------------------

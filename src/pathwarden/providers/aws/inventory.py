@@ -114,6 +114,8 @@ class Inventory:
             tags=tags,
             instance_tags=inst.tags if inst else (),
             description=n.text("Description"),
+            public_addresses=_public(n),
+            forwarding=n.flag("SourceDestCheck") is False,
         )
 
     # -- subnets, VPCs, peerings -------------------------------------------------------------
@@ -227,6 +229,41 @@ def _addresses_checked(n: Node) -> tuple[str, ...]:
     for a in n.children("Ipv6Addresses"):
         out.append(_ip(a, "Ipv6Address"))
     return tuple(out)
+
+
+def _public(n: Node) -> tuple[str, ...]:
+    """The ENI's public IPv4 addresses (``Association.PublicIp`` of the ENI and of each private
+    address: an Elastic IP or an auto-assigned public IP), then its IPv6 addresses, which are
+    globally unique and public wherever an internet gateway route lets them be. Which of them
+    is reachable from outside is the engine's decision."""
+    data = n.data
+    found: list[object] = []
+    assoc = data.get("Association")
+    if type(assoc) is dict and "PublicIp" in assoc:
+        found.append(assoc["PublicIp"])
+    for p in data.get("PrivateIpAddresses") or ():
+        a = p.get("Association") if type(p) is dict else None
+        if type(a) is dict and "PublicIp" in a:
+            found.append(a["PublicIp"])
+    for a in data.get("Ipv6Addresses") or ():
+        found.append(a.get("Ipv6Address") if type(a) is dict else None)
+    if all(type(a) is str and _valid_ip(a) for a in found):
+        return tuple(dict.fromkeys(found))  # type: ignore[arg-type]  # all str, checked above
+    return _public_checked(n)  # the slow path reports the bad field
+
+
+def _public_checked(n: Node) -> tuple[str, ...]:
+    out: list[str] = []
+    assoc = n.child("Association")
+    if assoc is not None and assoc.has("PublicIp"):
+        out.append(_ip(assoc, "PublicIp"))
+    for p in n.children("PrivateIpAddresses"):
+        a = p.child("Association")
+        if a is not None and a.has("PublicIp"):
+            out.append(_ip(a, "PublicIp"))
+    for a in n.children("Ipv6Addresses"):
+        out.append(_ip(a, "Ipv6Address"))
+    return tuple(dict.fromkeys(out))
 
 
 def _valid_ip(text: str) -> bool:

@@ -4,100 +4,41 @@
 Parsing only: this module maps the CLI JSON onto the model as docs/aws-semantics.md needs it
 and reports what it had to assume as :class:`Notice` values; how a flow is decided lives in
 the engine. The field-level mapping is in :mod:`.rules` (security groups, NACLs),
-:mod:`.inventory` (ENIs, instances, subnets, VPCs, prefix lists) and :mod:`.services`.
+:mod:`.inventory` (ENIs, instances, subnets, VPCs, prefix lists), :mod:`.services` and, for
+the optional routing files, :mod:`.routing`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from pathwarden.errors import SnapshotError
 from pathwarden.model import Estate, Filter, Lookup, Missing, Network, Notice, PrefixList, Subnet
+from pathwarden.providers.aws.files import (
+    ALL_FILES,
+    EXPECTED,
+    INSTANCES,
+    MARKERS,
+    NETWORK_ACLS,
+    NETWORK_INTERFACES,
+    PEERINGS,
+    PREFIX_LIST_ENTRIES,
+    PREFIX_LIST_ENTRIES_DIR,
+    PREFIX_LISTS,
+    SECURITY_GROUPS,
+    SG_RULES,
+    SUBNETS,
+    VPCS,
+    SnapshotFile,
+)
 from pathwarden.providers.aws.inventory import Inventory, active_peerings, prefix_list
+from pathwarden.providers.aws.routing import read_routing
 from pathwarden.providers.aws.rules import RuleParser
 from pathwarden.providers.jsondoc import Node, gc_paused, open_document
 from pathwarden.providers.references import settle
 
-
-@dataclass(frozen=True, slots=True)
-class SnapshotFile:
-    name: str
-    top_key: str
-    command: str
-    missing: str = ""  # the notice when an optional file is absent
-
-
-SECURITY_GROUPS = SnapshotFile(
-    "describe-security-groups.json",
-    "SecurityGroups",
-    "aws ec2 describe-security-groups --output json",
-)
-NETWORK_INTERFACES = SnapshotFile(
-    "describe-network-interfaces.json",
-    "NetworkInterfaces",
-    "aws ec2 describe-network-interfaces --output json",
-    "only instance ENIs from describe-instances.json are known; NAT gateway, endpoint and "
-    "other service ENIs are not",
-)
-INSTANCES = SnapshotFile(
-    "describe-instances.json",
-    "Reservations",
-    "aws ec2 describe-instances --output json",
-    "workloads carry no instance names or instance tags",
-)
-NETWORK_ACLS = SnapshotFile(
-    "describe-network-acls.json",
-    "NetworkAcls",
-    "aws ec2 describe-network-acls --output json",
-    "network ACLs are assumed to allow everything",
-)
-SUBNETS = SnapshotFile(
-    "describe-subnets.json",
-    "Subnets",
-    "aws ec2 describe-subnets --output json",
-    "subnets are known only from their ENIs (no CIDR blocks or names)",
-)
-VPCS = SnapshotFile(
-    "describe-vpcs.json",
-    "Vpcs",
-    "aws ec2 describe-vpcs --output json",
-    "VPCs are known only from their subnets and ENIs (no CIDR blocks)",
-)
-PEERINGS = SnapshotFile(
-    "describe-vpc-peering-connections.json",
-    "VpcPeeringConnections",
-    "aws ec2 describe-vpc-peering-connections --output json",
-    "no VPC peering is known, so no path crosses VPCs",
-)
-SG_RULES = SnapshotFile(
-    "describe-security-group-rules.json",
-    "SecurityGroupRules",
-    "aws ec2 describe-security-group-rules --output json",
-    "security group rules get synthetic ids instead of sgr-... ids",
-)
-PREFIX_LISTS = SnapshotFile(
-    "describe-managed-prefix-lists.json",
-    "PrefixLists",
-    "aws ec2 describe-managed-prefix-lists --output json",
-)
-PREFIX_LIST_ENTRIES_DIR = "get-managed-prefix-list-entries"
-PREFIX_LIST_ENTRIES = SnapshotFile(
-    "", "Entries", "aws ec2 get-managed-prefix-list-entries --prefix-list-id PL --output json"
-)
-ALL_FILES = (
-    SECURITY_GROUPS,
-    NETWORK_INTERFACES,
-    NETWORK_ACLS,
-    SUBNETS,
-    VPCS,
-    INSTANCES,
-    SG_RULES,
-    PREFIX_LISTS,
-    PEERINGS,
-)
-MARKERS = (SECURITY_GROUPS.name, NETWORK_INTERFACES.name)
-EXPECTED = (*(f.name for f in ALL_FILES), f"{PREFIX_LIST_ENTRIES_DIR}/<pl-id>.json")
+__all__ = ["ALL_FILES", "EXPECTED", "MARKERS", "load_aws_snapshot"]
 
 
 def load_aws_snapshot(
@@ -139,6 +80,7 @@ class _Loader:
         self.missing: list[Missing] = []
         self.partial = False
         self.nacls_read = False
+        self.peerings: Node | None = None
 
     # -- files ---------------------------------------------------------------------------------
     def open(self, spec: SnapshotFile, path: Path | None = None) -> Node | None:
@@ -206,12 +148,19 @@ class _Loader:
         networks = self._networks(region, subnets)
         prefix_lists = self._prefix_lists()
         self._check_references(filters, prefix_lists)
+        routing = read_routing(
+            self, inv.account, region, self.rules.cidrs, prefix_lists, subnets, networks,
+            self.peerings,
+        )
         return Estate(
             workloads=tuple(inv.workloads.values()),
             filters=filters,
             subnets=subnets,
             networks=networks,
             prefix_lists=prefix_lists,
+            route_tables=routing.route_tables,
+            attachments=routing.attachments,
+            gateways=routing.gateways,
             notices=tuple(self.notices),
             partial=self.partial,
             sources=(str(self.dir),),
@@ -310,7 +259,7 @@ class _Loader:
                 if root is not None:
                     self.miss("VPC", s.network, s.id, "its CIDR blocks are unknown",
                               Lookup.NETWORK)
-        peerings = self.open(PEERINGS)
+        peerings = self.peerings = self.open(PEERINGS)
         if peerings is not None:
             for vpc, peers in active_peerings(peerings).items():
                 if vpc in networks:
