@@ -51,6 +51,9 @@ def run_parallel(checker: _Checker, tasks: list[tuple[str, int]], jobs: int
         return [run_task(checker, t) for t in tasks]
     global _CHECKER
     _CHECKER = checker
+    warm = getattr(checker.engine, "prewarm", None)
+    if warm is not None:
+        warm()
     order = sorted(range(len(tasks)), key=lambda k: -_weight(checker, tasks[k]))
     out: list[list[Finding]] = [[] for _ in tasks]
     try:

@@ -100,14 +100,41 @@ def rule_ids(engine: Engine, families: Iterable[FamilyEval], within: ServiceSet 
     hops, joint hops; each hop's rules in the order its decision lists them."""
     found = _Found()
     for f in families:
-        opened = [o & within if within is not None else o for o in f.opens]
-        good = np.array([bool(x) for x in opened], dtype=bool)
+        opened = _Opened([o & within if within is not None else o for o in f.opens])
+        good = np.array([bool(x) for x in opened.values], dtype=bool)
         if not good.any():
             continue
         _half_slots(engine, f, f.src_rows, f.combos, SOURCE_SLOT, opened, good, found, 0)
         _half_slots(engine, f, f.dst_rows, f.combos.T, DESTINATION_SLOT, opened, good, found, 1)
         _joint_slots(engine, f, opened, good, found)
     return found.docs()
+
+
+class _Opened:
+    """What each combination has open (within), as a few distinct values with a union cache:
+    one hop's decision is attributed against the union over many combinations."""
+
+    def __init__(self, values: list[ServiceSet]) -> None:
+        ids: dict[ServiceSet, int] = {}
+        self.values = values
+        self.distinct: list[ServiceSet] = []
+        for v in values:
+            if v not in ids:
+                ids[v] = len(self.distinct)
+                self.distinct.append(v)
+        self.id_of = np.array([ids[v] for v in values], dtype=np.int64)
+        self._unions: dict[tuple[int, ...], ServiceSet] = {}
+
+    def union(self, combos: Iterable[int]) -> ServiceSet:
+        return self.union_of(int(self.id_of[c]) for c in combos)
+
+    def union_of(self, ids: Iterable[int]) -> ServiceSet:
+        """The union of distinct values by their ids."""
+        key = tuple(sorted(set(ids)))
+        hit = self._unions.get(key)
+        if hit is None:
+            hit = self._unions[key] = ServiceSet.union_all(self.distinct[k] for k in key)
+        return hit
 
 
 def _uses(f: FamilyEval, slot: tuple[str, int | str], good: Bools) -> Bools:
@@ -120,11 +147,11 @@ def _uses(f: FamilyEval, slot: tuple[str, int | str], good: Bools) -> Bools:
 
 
 def _half_slots(engine: Engine, f: FamilyEval, rows: Rows, combos: Ints, side: str,
-                opened: list[ServiceSet], good: Bools, found: _Found, rank: int) -> None:
+                opened: _Opened, good: Bools, found: _Found, rank: int) -> None:
     """Attribute the hops of one end's halves: for each stage position, every (decision,
     combination) that occurs, vectorised over all unit pairs at once."""
     width = max((len(sl) for sl in rows.slots), default=0)
-    n_c = len(f.opens)
+    n_o = len(opened.distinct)
     for pos in range(width):
         usable = _uses(f, (side, pos), good)
         if not usable.any():
@@ -140,13 +167,13 @@ def _half_slots(engine: Engine, f: FamilyEval, rows: Rows, combos: Ints, side: s
         if not mask.any():
             continue
         dids = rows.slot_vectors[sv[units]][:, rows.col_of_other]
-        keys = (dids * n_c + sub)[mask]
+        keys = (dids * n_o + opened.id_of[sub])[mask]
         acc: dict[int, list[int]] = {}
         for k in np.unique(keys).tolist():
-            did, c = divmod(k, n_c)
-            acc.setdefault(did, []).append(c)
-        for did, cs in acc.items():
-            services = ServiceSet.union_all(opened[c] for c in cs)
+            did, o = divmod(k, n_o)
+            acc.setdefault(did, []).append(o)
+        for did, os in acc.items():
+            services = opened.union_of(os)
             found.add((rank, pos), cached_rules_through(engine, f.decisions[did], services))
 
 
@@ -163,7 +190,7 @@ def _tag_dids(rows: Rows, tag: str) -> Ints:
     return out
 
 
-def _joint_slots(engine: Engine, f: FamilyEval, opened: list[ServiceSet], good: Bools,
+def _joint_slots(engine: Engine, f: FamilyEval, opened: _Opened, good: Bools,
                  found: _Found) -> None:
     from pathwarden.engine.bulk import join
 
@@ -185,7 +212,7 @@ def _joint_slots(engine: Engine, f: FamilyEval, opened: list[ServiceSet], good: 
         uniq, first, inv = np.unique(group, return_index=True, return_inverse=True)
         inv = inv.reshape(-1)
         for g in range(len(uniq)):
-            services = ServiceSet.union_all(opened[c] for c in np.unique(combos[inv == g]).tolist())
+            services = opened.union(np.unique(combos[inv == g]).tolist())
             u, v = int(us[first[g]]), int(vs[first[g]])
             hop = _joint_hop(engine, join, f, u, v, tag)
             if hop is not None:

@@ -22,9 +22,10 @@ import numpy.typing as npt
 
 from pathwarden.engine.endpoints import Endpoint
 from pathwarden.engine.semantics import Half, Joined, Role
-from pathwarden.engine.stages import Plan, SlotPlan
+from pathwarden.engine.stages import SlotPlan
 from pathwarden.engine.units import Units, add_outside_units, workload_units
 from pathwarden.engine.verdicts import Decision
+from pathwarden.engine.views import Columns
 from pathwarden.model import NO_SERVICES, ServiceSet
 from pathwarden.model.addresses import Family
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 Ints = npt.NDArray[np.int64]
 JOIN_LIMIT = 200_000
-_FEW = 16  # columns below which Python lists beat arrays
 
 
 @dataclass(slots=True)
@@ -140,116 +140,90 @@ def _rows(engine: Engine, fam: Family, units: Units, other: Units, role: Role,
     halves: list[Half] = []
     slots: list[list[int]] = []
     slot_index: dict[tuple[int, bool, int], int] = {}
-    slot_plans: list[tuple[SlotPlan, int]] = []
+    slot_plans: list[tuple[SlotPlan, tuple[int, int]]] = []
 
-    def add_row(cls: int, groups: tuple[int, ...]) -> None:
+    def add_row(cls: int, owns: tuple[tuple[int, int], ...]) -> None:
         halves.append(engine.half(cls, role))
         mine: list[int] = []
-        for sp, g in zip(plans[cls].slots, groups, strict=True):
-            skey = (sp.sid, sp.other_is_src, g)
+        for sp, own in zip(plans[cls].slots, owns, strict=True):
+            skey = (sp.sid, sp.other_is_src, own[0])
             sv = slot_index.get(skey)
             if sv is None:
                 sv = slot_index[skey] = len(slot_plans)
-                slot_plans.append((sp, g))
+                slot_plans.append((sp, own))
             mine.append(sv)
         slots.append(mine)
 
     if not any(p.uses_own for p in plans.values()):  # a row per class
         _, of_unit = np.unique(classes, return_inverse=True)
         for cls in sorted(distinct):
-            add_row(cls, (0,) * len(plans[cls].slots))
+            add_row(cls, ((0, 0),) * len(plans[cls].slots))
         of_unit = of_unit.reshape(-1).astype(np.int64)
     else:
-        own = _own_groups(engine, fam, units, plans)
+        mine_cols = Columns(np.array(units.intervals, dtype=np.int64))
         row_index: dict[Hashable, int] = {}
         of_unit = np.empty(len(units), dtype=np.int64)
+        sigs = {cls: [mine_cols.signatures(
+            engine.compiled(sp.sid, sp.stage, fam).sets(not sp.other_is_src))
+            if sp.own_used else None for sp in plans[cls].slots] for cls in distinct}
         for u, cls in enumerate(units.classes):
-            groups = tuple(int(own[(sp.sid, sp.other_is_src)][u]) if sp.own_used else 0
-                           for sp in plans[cls].slots)
-            r = row_index.get((cls, groups))
+            owns = tuple((int(sg[u]), units.intervals[u]) if sg is not None else (0, 0)
+                         for sg in sigs[cls])
+            r = row_index.get((cls, tuple(o[0] for o in owns)))
             if r is None:
-                r = row_index[(cls, groups)] = len(halves)
-                add_row(cls, groups)
+                r = row_index[(cls, tuple(o[0] for o in owns))] = len(halves)
+                add_row(cls, owns)
             of_unit[u] = r
-    vectors = _slot_vectors(engine, fam, cols, slot_plans, tab)
+    vectors = _slot_vectors(engine, fam, Columns(cols), slot_plans, tab)
     values = _row_values(halves, slots, vectors, tab, len(cols))
     return Rows(role, of_unit, col_of_other.reshape(-1).astype(np.int64), values, halves, slots,
                 vectors)
 
 
-def _own_groups(engine: Engine, fam: Family, units: Units, plans: dict[int, Plan]
-                ) -> dict[tuple[int, bool], Ints]:
-    """For every stage whose decision depends on the unit's own address: the unit's group in
-    that stage's own-side view, for all units at once."""
-    intervals = np.array(units.intervals, dtype=np.int64)
-    out: dict[tuple[int, bool], Ints] = {}
-    for plan in plans.values():
-        for sp in plan.slots:
-            key = (sp.sid, sp.other_is_src)
-            if sp.own_used and key not in out:
-                out[key] = engine.view(sp.sid, sp.stage, fam, not sp.other_is_src).groups(
-                    intervals)
-    return out
-
-
-def _slot_vectors(engine: Engine, fam: Family, cols: Ints,
-                  plans: list[tuple[SlotPlan, int]], tab: _Interner) -> Ints:
+def _slot_vectors(engine: Engine, fam: Family, cols: Columns,
+                  plans: list[tuple[SlotPlan, tuple[int, int]]], tab: _Interner) -> Ints:
     """(slots, columns): the local decision id of each slot against each column. A slot's
     decisions against one column set are kept on the engine: the next question against the
     same end (another part of a split segment, another path into it) reuses them."""
     out = np.empty((len(plans), len(cols)), dtype=np.int64)
-    few = len(cols) <= _FEW
-    col_list = cols.tolist() if few else []
-    col_key: Hashable = (fam, tuple(col_list)) if few else (fam, cols.tobytes())
+    col_key: Hashable = (fam, cols.intervals.tobytes())
     memo: dict[Hashable, tuple[Any, list[Decision]]] = engine.__dict__.setdefault(
         "_slot_memo", {})
     for sv, (sp, own) in enumerate(plans):
-        key = (sp.sid, sp.other_is_src, own, col_key)
+        key = (sp.sid, sp.other_is_src, own[0], col_key)
         hit = memo.get(key)
         if hit is None:
-            hit = memo[key] = _slot_decisions(engine, fam, sp, own, cols, col_list, few)
+            hit = memo[key] = _slot_decisions(engine, fam, sp, own, cols)
             if len(memo) >= JOIN_LIMIT:
                 memo.clear()
-        groups, decisions = hit
-        dids = [tab.decision(d) for d in decisions]
-        if groups is None:
-            out[sv] = dids[0]
-        elif few:
-            out[sv] = [dids[g] for g in groups]
+        picks, decisions = hit
+        if picks is None:
+            out[sv] = tab.decision(decisions[0])
         else:
-            out[sv] = np.array(dids, dtype=np.int64)[groups]
+            dids = np.array([tab.decision(d) for d in decisions], dtype=np.int64)
+            out[sv] = dids[picks]
     return out
 
 
-def _slot_decisions(engine: Engine, fam: Family, sp: SlotPlan, own: int, cols: Ints,
-                    col_list: list[int], few: bool) -> tuple[Any, list[Decision]]:
+def _slot_decisions(engine: Engine, fam: Family, sp: SlotPlan, own: tuple[int, int],
+                    cols: Columns) -> tuple[Any, list[Decision]]:
     """``(column -> index into the decisions (None: all the first), decisions)``."""
-    view = engine.view(sp.sid, sp.stage, fam, sp.other_is_src)
-    if len(view) == 1:
-        return None, [_decide(engine, sp, fam, 0, own)]
-    if few:
-        index: dict[int, int] = {}
-        decisions: list[Decision] = []
-        picks = []
-        for g in view.group_list(col_list):
-            k = index.get(g)
-            if k is None:
-                k = index[g] = len(decisions)
-                decisions.append(_decide(engine, sp, fam, g, own))
-            picks.append(k)
-        return picks, decisions
-    groups = view.groups(cols)
-    present = np.zeros(len(view), dtype=bool)
-    present[groups] = True
-    used = np.nonzero(present)[0]
-    rank = np.zeros(len(view), dtype=np.int64)
-    rank[used] = np.arange(len(used), dtype=np.int64)
-    return rank[groups], [_decide(engine, sp, fam, g, own) for g in used.tolist()]
+    sets = engine.compiled(sp.sid, sp.stage, fam).sets(sp.other_is_src)
+    if not sets:
+        return None, [_decide(engine, sp, fam, (0, 0), own)]
+    sig = cols.signatures(sets)
+    uniq, first, picks = np.unique(sig, return_index=True, return_inverse=True)
+    if len(uniq) == 1:
+        return None, [_decide(engine, sp, fam, (int(uniq[0]), int(cols.intervals[0])), own)]
+    decisions = [_decide(engine, sp, fam, (int(g), int(cols.intervals[i])), own)
+                 for g, i in zip(uniq.tolist(), first.tolist(), strict=True)]
+    return picks.reshape(-1), decisions
 
 
-def _decide(engine: Engine, sp: SlotPlan, fam: Family, other: int, own: int) -> Decision:
-    s_grp, d_grp = (other, own) if sp.other_is_src else (own, other)
-    return engine.decision(sp.sid, sp.stage, fam, s_grp, d_grp)
+def _decide(engine: Engine, sp: SlotPlan, fam: Family, other: tuple[int, int],
+            own: tuple[int, int]) -> Decision:
+    src, dst = (other, own) if sp.other_is_src else (own, other)
+    return engine.decision(sp.sid, sp.stage, fam, src, dst)
 
 
 def _row_values(halves: list[Half], slots: list[list[int]], vectors: Ints, tab: _Interner,

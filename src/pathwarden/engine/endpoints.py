@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pathwarden.errors import EndpointError
 from pathwarden.model import NOWHERE, AddressSet, Estate, Workload
-from pathwarden.model.addresses import IPAddress, address_value, parse_address, parse_network
+from pathwarden.model.addresses import Family, address_value, parse_address, parse_network
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ class EndpointIndex:
         self.by_instance: dict[str, list[Workload]] = {}
         self.by_filter: dict[str, list[Workload]] = {}
         self.by_name: dict[str, list[Workload]] = {}
-        self.by_ip: dict[IPAddress, list[Workload]] = {}
+        self.by_ip: dict[tuple[Family, int], list[Workload]] = {}
         self.by_label: dict[str, list[Workload]] = {}
         self.by_id: dict[str, Workload] = {}
         for w in estate.workloads:
@@ -80,7 +80,7 @@ class EndpointIndex:
                 self.by_name.setdefault(w.name, []).append(w)
             for a in w.addresses:
                 try:
-                    self.by_ip.setdefault(parse_address(a), []).append(w)
+                    self.by_ip.setdefault(address_value(a), []).append(w)
                 except ValueError:
                     continue
 
@@ -110,7 +110,7 @@ def parse_endpoint(
         except ValueError:
             ip = None
         if ip is not None:
-            owners = index.by_ip.get(ip, [])
+            owners = index.by_ip.get(address_value(str(ip)), [])
             if owners:
                 return Endpoint(text, tuple(Member(o, (str(ip),)) for o in owners))
             return Endpoint(text, outside=AddressSet.of_ips([ip]))

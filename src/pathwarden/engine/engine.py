@@ -24,7 +24,7 @@ from pathwarden.engine.semantics import NO_HALF, Half, Role, Semantics, semantic
 from pathwarden.engine.stages import FilterStage, Plan, SlotPlan
 from pathwarden.engine.units import AddressTable, address_table
 from pathwarden.engine.verdicts import Decision
-from pathwarden.engine.views import Ints, StageView, set_bounds
+from pathwarden.engine.views import Columns, SetIndex
 from pathwarden.model import AddressSet, Direction, Estate, Filter, Notice, Peer, Workload
 from pathwarden.model.addresses import V4_MAX, V6_MAX, Family, address_value
 from pathwarden.model.intervals import IntervalSet
@@ -41,6 +41,11 @@ class Compiled:
     rules: tuple[tuple[Rule, IntervalSet | None, IntervalSet | None], ...]
     uses_src: bool
     uses_dst: bool
+    src_sets: tuple[SetIndex, ...] = ()  # the distinct source sets the rules name
+    dst_sets: tuple[SetIndex, ...] = ()
+
+    def sets(self, src_side: bool) -> tuple[SetIndex, ...]:
+        return self.src_sets if src_side else self.dst_sets
 
 
 class Engine:
@@ -77,7 +82,7 @@ class Engine:
             self.outside_class[cloud] = len(self.rep)
             self.rep.append(None)
             self.cloud.append(cloud)
-        self._peer_cache: dict[Hashable, AddressSet] = {}
+        self._peer_cache: dict[Hashable, AddressSet | None] = {}
         v4: set[IntervalSet] = set()
         v6: set[IntervalSet] = set()
         for sem in self.sem.values():
@@ -102,12 +107,10 @@ class Engine:
         self._notice_index: dict[str, list[Notice]] | None = None
         self._compiled: dict[tuple[int, Family], Compiled] = {}
         self._filter_memo: dict[tuple[str, bool, Family], tuple[Filter, list[Any]]] = {}
-        self._views: dict[tuple[int, Family, bool], StageView] = {}
-        self._views_by_sets: dict[tuple[Family, frozenset[IntervalSet | None]], StageView] = {}
-        self._set_bounds: dict[tuple[Family, IntervalSet], tuple[Ints, Ints]] = {}
+        self._set_index: dict[tuple[Family, IntervalSet], SetIndex] = {}
         self._memo: dict[Hashable, Decision] = {}
         self._addr_atoms: dict[str, tuple[Family, int]] = {}
-        self._index = EndpointIndex(estate)
+        self._index: EndpointIndex | None = None  # built on the first endpoint text
 
     # -- public ------------------------------------------------------------------------------
     @property
@@ -118,6 +121,8 @@ class Engine:
         return sum(len(a) for a in self.atoms.values())
 
     def endpoint(self, text: str, segments: SegmentResolver | None = None) -> Endpoint:
+        if self._index is None:
+            self._index = EndpointIndex(self.estate)
         return parse_endpoint(self._index, text, segments)
 
     def reach(
@@ -134,6 +139,15 @@ class Engine:
         s = src if isinstance(src, Endpoint) else self.endpoint(src, segments)
         d = dst if isinstance(dst, Endpoint) else self.endpoint(dst, segments)
         return evaluate(self, s, d, explain=explain)
+
+    def prewarm(self) -> None:
+        """Build what every question needs (address tables, every class's stages compiled)
+        now: worker processes forked afterwards share it instead of each building it."""
+        for fam in (Family.V4, Family.V6):
+            self.address_table(fam)
+            for cls in range(len(self.rep)):
+                for role in Role:
+                    self.plan(cls, role, fam)
 
     # -- classes -------------------------------------------------------------------------------
     def half(self, cls: int, role: Role) -> Half:
@@ -237,75 +251,66 @@ class Engine:
             rules: list[tuple[Rule, IntervalSet | None, IntervalSet | None]] = []
             for f in stage.filters:
                 rules.extend(self._filter_rules(f, stage.direction, fam))
+            srcs = dict.fromkeys(s for _, s, _ in rules if s is not None)
+            dsts = dict.fromkeys(d for _, _, d in rules if d is not None)
             comp = self._compiled[ckey] = Compiled(
                 tuple(rules),
                 any(s is not None for _, s, _ in rules),
                 any(d is not None for _, _, d in rules),
+                tuple(self.set_index(s, fam) for s in srcs),
+                tuple(self.set_index(d, fam) for d in dsts),
             )
         return comp
 
     def _filter_rules(self, f: Filter, direction: Direction, fam: Family
                       ) -> list[tuple[Rule, IntervalSet | None, IntervalSet | None]]:
         """One filter's enabled rules of one direction with their address sets, compiled
-        once (stages that share a filter, as security-group sets do, share the work)."""
+        once (stages that share a filter, as security-group sets do, share the work): one
+        pass over the filter's rules fills both directions and both families."""
         key = (f.id, direction is Direction.EGRESS, fam)
         hit = self._filter_memo.get(key)
         if hit is None or hit[0] is not f:
             sem = self.sem[f.cloud]
-            rules = []
+            lists: dict[tuple[bool, Family], list[Any]] = {
+                (e, fm): [] for e in (True, False) for fm in (Family.V4, Family.V6)}
             for r in f.rules:
-                if r.direction is not direction or r.disabled:
+                if r.disabled:
                     continue
-                src = self._side_set(sem, r.src, f, fam)
-                dst = self._side_set(sem, r.dst, f, fam)
-                if (src is not None and not src) or (dst is not None and not dst):
-                    continue  # the rule names no address of this family
-                rules.append((r, src, dst))
-            hit = self._filter_memo[key] = (f, rules)
+                src = self._side_addresses(sem, r.src, f)
+                dst = self._side_addresses(sem, r.dst, f)
+                egress = r.direction is Direction.EGRESS
+                for fm in (Family.V4, Family.V6):
+                    s = None if src is None else src.family(fm)
+                    d = None if dst is None else dst.family(fm)
+                    if (s is not None and not s) or (d is not None and not d):
+                        continue  # the rule names no address of this family
+                    lists[(egress, fm)].append((r, s, d))
+            for (egress, fm), rules in lists.items():
+                self._filter_memo[(f.id, egress, fm)] = (f, rules)
+            hit = self._filter_memo[key]
         return hit[1]
 
-    def view(self, sid: int, stage: FilterStage, fam: Family, src_side: bool) -> StageView:
-        """How the stage's source sets (``src_side``) or destination sets group addresses."""
-        key = (sid, fam, src_side)
-        hit = self._views.get(key)
+    def set_index(self, s: IntervalSet, fam: Family) -> SetIndex:
+        hit = self._set_index.get((fam, s))
         if hit is None:
-            comp = self.compiled(sid, stage, fam)
-            sets = frozenset(s if src_side else d for _, s, d in comp.rules) - {None}
-            hit = self._views_by_sets.get((fam, sets))
-            if hit is None:
-                hit = StageView(self._bounds(s, fam) for s in sets if s is not None)
-                self._views_by_sets[(fam, sets)] = hit
-            if len(self._views) >= MEMO_LIMIT:
-                self._views.clear()
-                self._views_by_sets.clear()
-            self._views[key] = hit
+            hit = self._set_index[(fam, s)] = SetIndex(s, self.atoms[fam])
         return hit
 
-    def _bounds(self, s: IntervalSet, fam: Family) -> tuple[Ints, Ints]:
-        hit = self._set_bounds.get((fam, s))
-        if hit is None:
-            if len(self._set_bounds) >= MEMO_LIMIT:
-                self._set_bounds.clear()
-            hit = self._set_bounds[(fam, s)] = set_bounds(s, self.atoms[fam])
-        return hit
-
-    def decision(
-        self, sid: int, stage: FilterStage, fam: Family, src_group: int, dst_group: int
-    ) -> Decision:
-        """The stage's decision for a flow from any address of group ``src_group`` of the
-        stage's source view to any of group ``dst_group`` of its destination view (memoised;
-        a side the rules never look at is ignored)."""
+    def decision(self, sid: int, stage: FilterStage, fam: Family, src: tuple[int, int],
+                 dst: tuple[int, int]) -> Decision:
+        """The stage's decision for a flow between two addresses, each given as ``(signature,
+        elementary interval)``: the signature (:class:`~pathwarden.engine.views.Columns`) of
+        the address over the stage's source (destination) sets names the decision, the
+        interval is an address to evaluate it at. Memoised by signature; a side the rules
+        never look at is ignored."""
         comp = self.compiled(sid, stage, fam)
-        key = (sid, fam, src_group if comp.uses_src else None,
-               dst_group if comp.uses_dst else None)
+        key = (sid, fam, src[0] if comp.uses_src else None, dst[0] if comp.uses_dst else None)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
         atoms = self.atoms[fam]
-        s_rep = atoms.start(self.view(sid, stage, fam, True).reps[src_group]) \
-            if comp.uses_src else 0
-        d_rep = atoms.start(self.view(sid, stage, fam, False).reps[dst_group]) \
-            if comp.uses_dst else 0
+        s_rep = atoms.start(src[1]) if comp.uses_src else 0
+        d_rep = atoms.start(dst[1]) if comp.uses_dst else 0
         matching = [
             r
             for r, s, d in comp.rules
@@ -322,24 +327,29 @@ class Engine:
     ) -> Decision:
         """:meth:`decision` for a flow between two global atoms."""
         atoms = self.atoms[fam]
-        groups = []
+        comp = self.compiled(sid, stage, fam)
+        ends = []
         for atom, src_side in ((src_atom, True), (dst_atom, False)):
-            view = self.view(sid, stage, fam, src_side)
-            interval = np.array([atoms.first_interval(atom)], dtype=np.int64)
-            groups.append(int(view.groups(interval)[0]))
-        return self.decision(sid, stage, fam, groups[0], groups[1])
+            interval = atoms.first_interval(atom)
+            cols = Columns(np.array([interval], dtype=np.int64))
+            ends.append((int(cols.signatures(comp.sets(src_side))[0]), interval))
+        return self.decision(sid, stage, fam, ends[0], ends[1])
 
-    def _side_set(
-        self, sem: Semantics, peers: tuple[Peer, ...], owner: Filter, fam: Family
-    ) -> IntervalSet | None:
-        if not peers or any(p.kind is PeerKind.ANY for p in peers):
+    def _side_addresses(
+        self, sem: Semantics, peers: tuple[Peer, ...], owner: Filter
+    ) -> AddressSet | None:
+        """What a rule's peers stand for (``None``: any address)."""
+        if not peers:
             return None
         key = (owner.cloud, owner.network, peers)
         resolved = self._peer_cache.get(key)
         if resolved is None:
+            if any(p.kind is PeerKind.ANY for p in peers):
+                self._peer_cache[key] = None
+                return None
             resolved = AddressSet.union_all(sem.resolve(p, owner) for p in peers)
             self._peer_cache[key] = resolved
-        return resolved.family(fam)
+        return resolved
 
     def involved_notices(self, classes: set[int]) -> tuple[Notice, ...]:
         """The estate's notices about any filter (or rule of one) of these classes' halves,
@@ -355,16 +365,21 @@ class Engine:
         return tuple(n for n in self.estate.notices if id(n) in found)
 
     def _notices_of(self, cls: int) -> tuple[Notice, ...]:
-        if self._notice_index is None:  # notice source (a filter or rule id) -> notices
-            self._notice_index = {}
+        if self._notice_index is None:  # filter id -> notices about it or one of its rules
+            by_source: dict[str, list[Notice]] = {}
             for n in self.estate.notices:
-                self._notice_index.setdefault(n.source, []).append(n)
+                by_source.setdefault(n.source, []).append(n)
+            self._notice_index = {}
+            for f in self.estate.filters.values():
+                found = list(by_source.get(f.id, []))
+                for r in f.rules:
+                    found += by_source.get(r.id, [])
+                if found:
+                    self._notice_index[f.id] = found
         index = self._notice_index
         out: list[Notice] = []
         for role in Role:
             for h in self.half(cls, role).stages:
                 for f in h.stage.filters:
                     out += index.get(f.id, [])
-                    for r in f.rules:
-                        out += index.get(r.id, [])
         return tuple(out)

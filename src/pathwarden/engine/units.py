@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from pathwarden.engine.endpoints import Endpoint
 from pathwarden.engine.semantics import Role
-from pathwarden.engine.views import StageView
+from pathwarden.engine.views import Columns, SetIndex
 from pathwarden.model.addresses import Family
 
 if TYPE_CHECKING:
@@ -135,17 +135,15 @@ def workload_units(engine: Engine, ep: Endpoint, fam: Family) -> Units:
 
 
 def facing(engine: Engine, units: Units, role: Role, fam: Family, cloud: str
-           ) -> list[StageView]:
-    """The distinct views of one end's halves that look at the other end's addresses."""
-    seen: dict[tuple[int, bool], StageView] = {}
+           ) -> set[SetIndex]:
+    """Every address set one end's halves look at the other end's addresses with."""
+    out: set[SetIndex] = set()
     for cls in dict.fromkeys(units.classes):
         if engine.cloud[cls] != cloud:
             continue
         for sp in engine.plan(cls, role, fam).slots:
-            if (sp.sid, sp.other_is_src) not in seen:
-                seen[(sp.sid, sp.other_is_src)] = engine.view(sp.sid, sp.stage, fam,
-                                                              sp.other_is_src)
-    return list(seen.values())
+            out.update(engine.compiled(sp.sid, sp.stage, fam).sets(sp.other_is_src))
+    return out
 
 
 def add_outside_units(engine: Engine, units: Units, ep: Endpoint, other: Units,
@@ -162,17 +160,14 @@ def add_outside_units(engine: Engine, units: Units, ep: Endpoint, other: Units,
         if cloud not in engine.outside_class:
             continue
         cls = engine.outside_class[cloud]
-        views = facing(engine, other, other_role, fam, cloud)
+        sets = facing(engine, other, other_role, fam, cloud)
         for sp in engine.plan(cls, role, fam).slots:  # the outside end's own stages, if any
-            views.append(engine.view(sp.sid, sp.stage, fam, not sp.other_is_src))
+            sets.update(engine.compiled(sp.sid, sp.stage, fam).sets(not sp.other_is_src))
         pieces: dict[int, list[tuple[int, int]]] = {}
         first: dict[int, int] = {}
         for lo, hi in outside.ranges:
             i_lo, i_hi = atoms.interval(lo), atoms.interval(hi)
-            idx = np.arange(i_lo, i_hi + 1, dtype=np.int64)
-            sig = np.zeros(len(idx), dtype=np.int64)
-            for view in views:
-                sig ^= view.keys()[view.groups(idx)]
+            sig = Columns(np.arange(i_lo, i_hi + 1, dtype=np.int64)).signatures(sets)
             for k, i in enumerate(range(i_lo, i_hi + 1)):
                 s = int(sig[k])
                 start = max(lo, atoms.start(i))
