@@ -1,35 +1,38 @@
-"""``tf review`` on a synthetic 5,000-resource-change plan: time vs the ``json.load`` floor
-(target <= 3x) and vs checkov on the same plan (when a checkov binary is given).
+"""``tf review`` on synthetic 5,000-resource-change plans, as a whole process, against checkov
+on the same plans (issue 12: at most half of checkov's wall time, below its peak RSS).
 
-    python -m benchmarks.tf_review [--changes 5000] [--checkov /tmp/checkov-venv/bin/checkov]
-                                   [--out DIR] [--json OUT] [--repeat 5]
+    python -m benchmarks.tf_review [--changes 5000] [--checkov /path/to/venv/bin/checkov]
+                                   [--out DIR] [--json OUT] [--repeat 3]
 
-The plan (``terraform show -json`` format 1.2) is one VPC with 20 subnets; per 10 changes:
-1 ``aws_security_group`` with 2 inline ingress and 1 egress rule, 3
-``aws_vpc_security_group_ingress_rule`` (one references its group only through
-``configuration``: ``security_group_id`` is known after apply), 2 ``aws_security_group_rule``,
-3 ``aws_instance`` and 1 ``aws_network_acl_rule`` (18 in all, within the NACL quota; an
-``aws_vpc_security_group_egress_rule`` after that). Instances carry a ``Role`` tag (5%
-workstation, 1% jump, 2% backup, the rest app/db servers); the policy denies
-``workstation -> backup`` and allows ``jump -> backup`` on tcp/443, with backup protected.
+Two plans (``terraform show -json`` format 1.2, with ``planned_values`` as Terraform writes
+them, so checkov evaluates every resource), one VPC with 20 subnets:
 
-Timed in-process: the plan processing alone (read + overlay: what grows with the plan), best
-of ``--repeat``, and the whole review (read + overlay + the policy checked before and after +
-path rows + Markdown), best of ``--review-repeat``. checkov runs
-``checkov -f PLAN --framework terraform_plan`` once, as a subprocess, and its wall time is
-reported as a ratio. checkov is never a dependency of pathwarden: install it in its own venv
-(``python -m venv /tmp/checkov-venv && /tmp/checkov-venv/bin/pip install checkov``).
+- ``with-instances``: per 10 changes 1 ``aws_security_group`` with 2 inline ingress and 1
+  egress rule, 3 ``aws_vpc_security_group_ingress_rule`` (one references its group only
+  through ``configuration``: ``security_group_id`` is known after apply), 2
+  ``aws_security_group_rule``, 3 ``aws_instance`` and 1 ``aws_network_acl_rule`` (18 in all,
+  within the NACL quota; an ``aws_vpc_security_group_egress_rule`` after that). Instances
+  carry a ``Role`` tag (5% workstation, 1% jump, 2% backup, the rest app/db servers);
+- ``security-groups-only``: the same with each group's three instances replaced by three
+  ``aws_vpc_security_group_egress_rule``: no workloads, every change a security-group change.
+
+The policy denies ``workstation -> backup`` and allows ``jump -> backup`` on tcp/443, with
+backup protected. Each review is a fresh process (``python -m pathwarden.cli.main tf review
+PLAN --policy P --format markdown``), best of ``--repeat``, with its peak RSS; checkov likewise
+(``checkov -f PLAN --framework terraform_plan``, ``BC_SKIP_MAPPING=TRUE``). Also reported:
+read + overlay in-process against ``json.load`` of the plan. checkov is never a dependency of
+pathwarden: install it in its own venv (``python -m venv V && V/bin/pip install checkov``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
-import subprocess
+import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +87,9 @@ def _perm(proto: str, lo: int, hi: int, cidrs: list[str]) -> dict[str, Any]:
     }
 
 
-def generate(changes: int, seed: int = 1) -> dict[str, Any]:
+def generate(changes: int, seed: int = 1, *, instances: bool = True) -> dict[str, Any]:
+    """The plan. ``instances=False``: security-group-heavy, no instances (each group's three
+    instances become three more rules: egress rules and classic rules)."""
     rnd = random.Random(seed)
     rcs: list[dict[str, Any]] = []
     config: list[dict[str, Any]] = []
@@ -212,7 +217,7 @@ def generate(changes: int, seed: int = 1) -> dict[str, Any]:
                     {"id": True},
                 )
             )
-        for k in range(3):
+        for k in range(3 if instances else 0):
             name = f"i{g}_{k}"
             rcs.append(
                 _rc(
@@ -239,6 +244,12 @@ def generate(changes: int, seed: int = 1) -> dict[str, Any]:
                     },
                 }
             )
+        for k in range(0 if instances else 3):
+            rule = {"security_group_id": f"tf-placeholder-{g}", "ip_protocol": "tcp",
+                    "from_port": 2000 + k, "to_port": 2000 + k,
+                    "cidr_ipv4": f"10.{rnd.randrange(256)}.0.0/16"}
+            rcs.append(_rc("aws_vpc_security_group_egress_rule", f"x{g}_{k}", rule,
+                           {"id": True}))
         if g < 18:  # AWS allows 20 entries per NACL direction by default
             nacl = {
                 "network_acl_id": "acl-main",
@@ -260,10 +271,15 @@ def generate(changes: int, seed: int = 1) -> dict[str, Any]:
                 "cidr_ipv4": "0.0.0.0/0",
             }
             rcs.append(_rc("aws_vpc_security_group_egress_rule", f"e{g}", egress, {"id": True}))
+    rcs = rcs[:changes]
+    planned = [{"address": rc["address"], "mode": "managed", "type": rc["type"],
+                "name": rc["name"], "provider_name": rc["provider_name"], "schema_version": 0,
+                "values": rc["change"]["after"]} for rc in rcs]
     return {
         "format_version": "1.2",
         "terraform_version": "1.9.5",
-        "resource_changes": rcs[:changes],
+        "planned_values": {"root_module": {"resources": planned}},
+        "resource_changes": rcs,
         "prior_state": {"values": {"root_module": {"resources": prior}}},
         "configuration": {"root_module": {"resources": config}},
     }
@@ -278,77 +294,82 @@ def _best(fn: Any, repeat: int) -> float:
     return min(times)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--changes", type=int, default=5000)
-    ap.add_argument("--checkov", default="")
-    ap.add_argument("--out", default="")
-    ap.add_argument("--json", dest="json_out", default="")
-    ap.add_argument("--repeat", type=int, default=5, help="runs of the floor and the overlay")
-    ap.add_argument("--review-repeat", type=int, default=1, help="runs of the whole review")
-    args = ap.parse_args()
+def _process(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Best wall time of ``repeat`` fresh runs, and the largest peak RSS (bytes)."""
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            os.execve(cmd[0], cmd, {**os.environ, **(env or {})})
+        _, status, usage = os.wait4(pid, 0)
+        runs.append((time.perf_counter() - t0, int(usage.ru_maxrss) * 1024,
+                     os.waitstatus_to_exitcode(status)))
+    return {"seconds": round(min(r[0] for r in runs), 3),
+            "runs": [round(r[0], 3) for r in runs],
+            "rss_bytes": max(r[1] for r in runs), "exit": runs[0][2]}
 
-    from pathwarden.policy import parse_policy
-    from pathwarden.report.tf_markdown import render_review_markdown
-    from pathwarden.terraform import overlay, read_plan, review
 
-    folder = Path(args.out or tempfile.mkdtemp(prefix="tf-review-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    plan_file = folder / "plan.json"
-    plan_file.write_text(json.dumps(generate(args.changes)))
-    policy = parse_policy(POLICY, "bench-policy.yml")
+def measure(plan_file: Path, policy_file: Path, checkov: str, repeat: int) -> dict[str, Any]:
+    from pathwarden.terraform import overlay, read_plan
 
     def floor() -> None:
         with plan_file.open("rb") as f:
             json.load(f)
 
-    def run_review() -> None:
-        plan = read_plan(plan_file)
-        result = review(
-            overlay(plan, None), policy, source=str(plan_file), as_of=date(2026, 11, 25)
-        )
-        render_review_markdown(result)
-
-    def run_overlay() -> None:
-        overlay(read_plan(plan_file), None)
-
-    floor_s = _best(floor, args.repeat)
-    overlay_s = _best(run_overlay, args.repeat)
-    review_s = _best(run_review, args.review_repeat)
-    numbers: dict[str, Any] = {
-        "changes": args.changes,
+    floor_s = _best(floor, repeat)
+    overlay_s = _best(lambda: overlay(read_plan(plan_file), None), repeat)
+    review = _process([sys.executable, "-m", "pathwarden.cli.main", "tf", "review",
+                       str(plan_file), "--policy", str(policy_file), "--format", "markdown"],
+                      repeat)
+    out: dict[str, Any] = {
         "plan_bytes": plan_file.stat().st_size,
         "json_load_s": round(floor_s, 4),
         "read_and_overlay_s": round(overlay_s, 4),
         "read_and_overlay_vs_json_load": round(overlay_s / floor_s, 2),
-        "review_s": round(review_s, 4),
-        "review_vs_json_load": round(review_s / floor_s, 2),
-        "target_vs_json_load": 3.0,
+        "review": review,
     }
-    if args.checkov:
-        t = time.perf_counter()
-        proc = subprocess.run(
-            [
-                args.checkov,
-                "-f",
-                str(plan_file),
-                "--framework",
-                "terraform_plan",
-                "--quiet",
-                "--compact",
-                "-o",
-                "json",
-            ],
-            capture_output=True,
-            check=False,
-        )
-        checkov_s = time.perf_counter() - t
-        numbers["checkov_s"] = round(checkov_s, 3)
-        numbers["checkov_exit"] = proc.returncode
-        numbers["review_vs_checkov"] = round(review_s / checkov_s, 4)
-    print(json.dumps(numbers, indent=2))
+    if checkov:
+        # BC_SKIP_MAPPING: no attempt to fetch Prisma guidelines (there is no network here)
+        ck = _process([checkov, "-f", str(plan_file), "--framework", "terraform_plan",
+                       "--quiet", "--compact", "-o", "json"], repeat, {"BC_SKIP_MAPPING": "TRUE"})
+        out["checkov"] = ck
+        out["review_vs_checkov_time"] = round(review["seconds"] / ck["seconds"], 3)
+        out["review_vs_checkov_rss"] = round(review["rss_bytes"] / ck["rss_bytes"], 3)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--changes", type=int, default=5000)
+    ap.add_argument("--checkov", default="", help="a checkov executable (its own venv)")
+    ap.add_argument("--out", default="")
+    ap.add_argument("--json", dest="json_out", default="")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement")
+    args = ap.parse_args()
+
+    folder = Path(args.out or tempfile.mkdtemp(prefix="tf-review-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    policy_file = folder / "policy.yml"
+    policy_file.write_text(POLICY)
+    results: dict[str, Any] = {"changes": args.changes, "plans": {}}
+    targets = []
+    for name, instances in (("with-instances", True), ("security-groups-only", False)):
+        plan_file = folder / f"plan-{name}.json"
+        plan_file.write_text(json.dumps(generate(args.changes, instances=instances)))
+        r = results["plans"][name] = measure(plan_file, policy_file, args.checkov, args.repeat)
+        if "checkov" in r:
+            targets.append((f"{name}: review <= 0.5x checkov wall", r["review_vs_checkov_time"],
+                            r["review_vs_checkov_time"] <= 0.5))
+            targets.append((f"{name}: review peak RSS < checkov's", r["review_vs_checkov_rss"],
+                            r["review_vs_checkov_rss"] < 1.0))
+    results["targets"] = [{"target": n, "value": v, "pass": ok} for n, v, ok in targets]
+    print(json.dumps(results, indent=2))
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps(numbers, indent=2) + "\n")
+        Path(args.json_out).write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -6,26 +6,36 @@ enforce stage (or a refused apply).
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
 import click
 
 from pathwarden import __version__
-from pathwarden.cli.check_cmd import check
 from pathwarden.cli.common import echo
-from pathwarden.cli.discover_azure import azure
-from pathwarden.cli.discover_cmd import discover, iam
-from pathwarden.cli.discover_gcp import gcp
-from pathwarden.cli.drift_cmd import drift
-from pathwarden.cli.flows_cmd import flows, simulate
-from pathwarden.cli.plan_cmd import apply, approve, plan
-from pathwarden.cli.policy_cmd import policy, segments
-from pathwarden.cli.reach_cmd import reach
-from pathwarden.cli.store_cmd import store
-from pathwarden.cli.tf_cmd import tf
-from pathwarden.cli.verify_cmd import verify
 from pathwarden.errors import PathwardenError
+
+# command name -> "module:attribute". A command's module (and what it needs: the engine,
+# numpy, the SDKs) is imported only when that command runs, so `pathwarden tf review` in a
+# pull request does not pay for discovery, flows, apply or the store.
+COMMANDS = {
+    "reach": "pathwarden.cli.reach_cmd:reach",
+    "policy": "pathwarden.cli.policy_cmd:policy",
+    "segments": "pathwarden.cli.policy_cmd:segments",
+    "check": "pathwarden.cli.check_cmd:check",
+    "discover": "pathwarden.cli.discover_group:discover",
+    "iam": "pathwarden.cli.discover_cmd:iam",
+    "drift": "pathwarden.cli.drift_cmd:drift",
+    "store": "pathwarden.cli.store_cmd:store",
+    "plan": "pathwarden.cli.plan_cmd:plan",
+    "verify": "pathwarden.cli.verify_cmd:verify",
+    "approve": "pathwarden.cli.plan_cmd:approve",
+    "apply": "pathwarden.cli.plan_cmd:apply",
+    "flows": "pathwarden.cli.flows_cmd:flows",
+    "simulate": "pathwarden.cli.flows_cmd:simulate",
+    "tf": "pathwarden.cli.tf_cmd:tf",
+}
 
 
 class _Group(click.Group):
@@ -55,32 +65,29 @@ class _Group(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-@click.group(cls=_Group)
+class _LazyGroup(_Group):
+    """The top-level group: commands added explicitly, then :data:`COMMANDS`, imported when
+    asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*self.commands, *(c for c in COMMANDS if c not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+
+@click.group(cls=_LazyGroup)
 @click.version_option(__version__, prog_name="pathwarden")
 def cli() -> None:
     """pathwarden closes dangerous movement paths in cloud networks, one path at a time."""
 
-
-for command in (
-    reach,
-    policy,
-    segments,
-    check,
-    discover,
-    iam,
-    drift,
-    store,
-    plan,
-    verify,
-    approve,
-    apply,
-    flows,
-    simulate,
-    tf,
-):
-    cli.add_command(command)
-discover.add_command(azure)
-discover.add_command(gcp)
 
 
 def main() -> None:
