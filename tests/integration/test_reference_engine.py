@@ -69,7 +69,7 @@ def _explained(entries: list[dict[str, Any]]) -> list[str]:
         hops = e["hops"]
         if isinstance(hops, list):
             hops = {h["hop"]: sorted(r["id"] for r in h["rules"]) for h in hops}
-        head = {k: e[k] for k in ("protocol", "ports", "codes", "from", "to") if k in e}
+        head = {k: e[k] for k in ("open", "from", "to", "from_count", "to_count", "pairs")}
         out.append(json.dumps([head, sorted(hops.items())], sort_keys=True))
     return sorted(out)
 

@@ -20,6 +20,7 @@ from pathwarden.engine.attribution import rules_through
 from pathwarden.engine.bulk import join
 from pathwarden.engine.endpoints import Endpoint
 from pathwarden.engine.engine import Engine
+from pathwarden.engine.render import ByHop, render
 from pathwarden.engine.result import MAX_MEMBERS
 from pathwarden.engine.semantics import Hop, Role
 from pathwarden.model import AddressSet, Estate, ServiceSet
@@ -81,30 +82,38 @@ class ReferenceResult:
         return list(ids)
 
     def explanations(self, within: ServiceSet | None = None) -> list[dict[str, Any]]:
-        out = []
+        items = []
         for group in self._groups(within).values():
             opened = ServiceSet.union_all(p.open for p in group)
             if within is not None:
                 opened = opened & within
-            for entry in opened.to_contract():
-                from pathwarden.engine.result import entry_services
-
-                services = entry_services(entry, opened)
-                hops: dict[str, set[str]] = {}
-                for p in group:
-                    if within is not None and not p.open & within:
-                        continue
-                    part = (p.open if within is None else p.open & within) & services
-                    for hop in p.hops:
-                        ids = hops.setdefault(hop.label, set())
-                        ids.update(r.id for r in rules_through([(hop.decision, part)]))
-                out.append({**entry, "from": _members(group, src=True),
-                            "to": _members(group, src=False),
-                            "hops": {k: sorted(v) for k, v in hops.items()}})
-        return out
+            by_hop: ByHop = {}
+            for p in group:
+                part = p.open if within is None else p.open & within
+                if not part:
+                    continue
+                for hop in p.hops:
+                    slot = by_hop.setdefault(hop.label, {})
+                    seen = slot.get(id(hop.decision))
+                    slot[id(hop.decision)] = (hop.decision,
+                                              part if seen is None else seen[1] | part)
+            items.append((by_hop, opened, _member_set(group, src=True),
+                          _member_set(group, src=False)))
+        return render(items)
 
     def to_json(self) -> dict[str, Any]:
         return {"open": self.open.to_contract()}
+
+
+def _member_set(group: list[_Pair], *, src: bool) -> tuple[frozenset[str], AddressSet]:
+    ids: set[str] = set()
+    v4: list[tuple[int, int]] = []
+    v6: list[tuple[int, int]] = []
+    for p in group:
+        side = p.src if src else p.dst
+        ids |= side.workloads
+        (v4 if p.fam is Family.V4 else v6).extend(side.ranges)
+    return frozenset(ids), AddressSet(IntervalSet(v4), IntervalSet(v6))
 
 
 def _members(group: list[_Pair], *, src: bool) -> list[str]:

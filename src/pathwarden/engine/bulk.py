@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 Ints = npt.NDArray[np.int64]
 JOIN_LIMIT = 200_000
+_SMALL = 64  # cells up to which plain Python beats numpy's fixed costs
 
 
 @dataclass(slots=True)
@@ -234,6 +235,12 @@ def _row_values(halves: list[Half], slots: list[list[int]], vectors: Ints, tab: 
     values = np.empty((len(halves), ncols), dtype=np.int64)
     lookup = np.array(tab.value_of, dtype=np.int64)
     vals = lookup[vectors] if len(vectors) else vectors
+    if len(halves) * ncols <= _SMALL:  # a few cells: plain Python beats array ranking
+        table = vals.tolist()
+        for r, (half, sl) in enumerate(zip(halves, slots, strict=True)):
+            values[r] = [tab.half_value(half, tuple(table[sv][c] for sv in sl))
+                         for c in range(ncols)]
+        return values
     shapes: dict[Hashable, int] = {}
     shape_of = np.array([shapes.setdefault(h.shape, len(shapes)) for h in halves],
                         dtype=np.int64)
@@ -267,7 +274,13 @@ def _family(engine: Engine, fam: Family, src: Units, dst: Units) -> FamilyEval:
     n_hv = len(tab.half_values)
     key = ((link_ids + 1) * n_hv + a) * n_hv + b
     _skip_self(src, dst, key)
-    uniq, inv = np.unique(key, return_inverse=True)
+    if key.size <= _SMALL:
+        seen: dict[int, int] = {}
+        inv = np.array([seen.setdefault(k, len(seen)) for k in key.reshape(-1).tolist()],
+                       dtype=np.int64)
+        uniq = np.array(list(seen), dtype=np.int64)
+    else:
+        uniq, inv = np.unique(key, return_inverse=True)
     opens: list[ServiceSet] = []
     slots: list[tuple[tuple[str, int | str], ...]] = []
     links: list[Hashable | None] = []

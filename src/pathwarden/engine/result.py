@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from pathwarden.engine.attribution import LETS_THROUGH, rule_doc, rule_ids, rules_through
+from pathwarden.engine.attribution import LETS_THROUGH, rule_ids
 from pathwarden.engine.bulk import FamilyEval, join
 from pathwarden.engine.semantics import Hop
-from pathwarden.engine.verdicts import Decision
 from pathwarden.model import AddressSet, Estate, Notice, ServiceSet
 from pathwarden.model.addresses import Family
 from pathwarden.model.intervals import IntervalSet
-from pathwarden.model.services import protocol_name
+from pathwarden.model.services import NUMBERS
 
 if TYPE_CHECKING:
     from pathwarden.engine.engine import Engine
@@ -120,8 +119,8 @@ class ReachResult:
             d_units += [(f, cols.start + int(v)) for v in np.nonzero(flags.any(axis=0))[0]]
         if within is not None:
             opened = opened & within
-        return (_member_names(self.estate, s_units, src=True),
-                _member_names(self.estate, d_units, src=False), opened)
+        return (member_names(self.estate, s_units, src=True),
+                member_names(self.estate, d_units, src=False), opened)
 
     # -- rules and explanations ----------------------------------------------------------------
     def rule_ids(self, within: ServiceSet | None = None) -> list[str]:
@@ -142,38 +141,11 @@ class ReachResult:
         return cache[within]
 
     def _explain(self, within: ServiceSet | None) -> list[dict[str, Any]]:
-        docs: dict[int, dict[str, Any]] = {}
-        joins: dict[Hashable, tuple[Hop, ...]] = {}
-        src, dst, matrix = self.class_matrix(within)
-        out: list[dict[str, Any]] = []
-        for i, j in zip(*np.nonzero(matrix), strict=True):
-            sc, dc = src[int(i)], dst[int(j)]
-            by_hop: dict[str, dict[int, tuple[Decision, ServiceSet]]] = {}
-            for f, rows, cols in self._blocks(sc, dc):
-                for u in rows:
-                    for v in cols:
-                        c = int(f.combos[u, v])
-                        part = f.opens[c] if within is None else f.opens[c] & within
-                        if not part:
-                            continue
-                        for hop in self._hops(f, u, v, joins):
-                            slot = by_hop.setdefault(hop.label, {})
-                            seen = slot.get(id(hop.decision))
-                            union = part if seen is None else seen[1] | part
-                            slot[id(hop.decision)] = (hop.decision, union)
-            members_from, members_to, opened = self._members_and_open(sc, dc, within)
-            for entry in opened.to_contract():
-                services = entry_services(entry, opened)
-                hops = [
-                    {"hop": label,
-                     "rules": [rule_doc(r, docs) for r in rules_through(
-                         ((d, u & services) for d, u in slot.values()))]}
-                    for label, slot in by_hop.items()
-                ]
-                out.append({**entry, "from": members_from, "to": members_to, "hops": hops})
-        return out
+        from pathwarden.engine.explain import explain
 
-    def _hops(self, f: FamilyEval, u: int, v: int, memo: dict[Hashable, tuple[Hop, ...]]
+        return explain(self, within)
+
+    def hops_of(self, f: FamilyEval, u: int, v: int, memo: dict[Hashable, tuple[Hop, ...]]
               ) -> tuple[Hop, ...]:
         link = f.links[int(f.combos[u, v])]
         if link is None:
@@ -218,7 +190,7 @@ class ReachResult:
             return "\n".join(lines + notes)
         lines.append(f"  open: {self.open.describe()}")
         for e in self.explanations() if self.explained else []:
-            svc = entry_services(e, self.open).describe()
+            svc = ServiceSet.union_all(entry_services(o, self.open) for o in e["open"]).describe()
             lines.append("")
             lines.append(f"  {svc}")
             lines.append(f"    from {_short(self._named(e['from']))}")
@@ -238,12 +210,15 @@ class ReachResult:
 
 def entry_services(entry: dict[str, Any], within: ServiceSet) -> ServiceSet:
     """The services one contract entry stands for (restricted to ``within``)."""
-    for proto, _ in within.by_protocol():
-        if entry["protocol"] == "all":
-            return within
-        if protocol_name(proto) == entry["protocol"]:
-            return within & ServiceSet.protocol(proto)
-    return ServiceSet()
+    name = entry["protocol"]
+    if name == "all":
+        return within
+    proto = NUMBERS.get(name)
+    if proto is None:
+        if not name.isdigit():
+            return ServiceSet()
+        proto = int(name)
+    return within & ServiceSet.protocol(proto)
 
 
 def _runs(classes: list[int]) -> tuple[npt.NDArray[np.int64], list[int]]:
@@ -263,8 +238,9 @@ def _span(classes: list[int], cls: int) -> range:
     return range(lo, hi)
 
 
-def _member_names(estate: Estate, units: list[tuple[FamilyEval, int]], *, src: bool
-                  ) -> list[str]:
+def member_set(estate: Estate, units: list[tuple[FamilyEval, int]], *, src: bool
+               ) -> tuple[frozenset[str], AddressSet]:
+    """The workload ids and outside addresses of these units."""
     ids: set[str] = set()
     v4: list[tuple[int, int]] = []
     v6: list[tuple[int, int]] = []
@@ -273,8 +249,13 @@ def _member_names(estate: Estate, units: list[tuple[FamilyEval, int]], *, src: b
         side = f.src if src else f.dst
         ids.update(workloads[i].id for i in side.member_indices(u).tolist())
         (v4 if f.fam is Family.V4 else v6).extend(side.ranges[u])
+    return frozenset(ids), AddressSet(IntervalSet(v4), IntervalSet(v6))
+
+
+def member_names(estate: Estate, units: list[tuple[FamilyEval, int]], *, src: bool
+                  ) -> list[str]:
+    ids, outside = member_set(estate, units, src=src)
     names = sorted(ids)
-    outside = AddressSet(IntervalSet(v4), IntervalSet(v6))
     for net in outside.networks():
         if len(names) > MAX_MEMBERS:
             break

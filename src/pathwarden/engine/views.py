@@ -13,6 +13,7 @@ per-stage partition of the address space is ever built.
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 from collections.abc import Iterable
 
 import numpy as np
@@ -24,6 +25,14 @@ from pathwarden.model.intervals import IntervalSet
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 _RNG = random.Random(0x5EED)  # keys only need to differ: no answer depends on their values
+_FEW = 8  # columns up to which signatures are computed in plain Python
+
+
+def _xor(keys: Iterable[int]) -> int:
+    out = 0
+    for k in keys:
+        out ^= k
+    return out
 
 
 class AtomBoundaryError(RuntimeError):
@@ -34,7 +43,7 @@ class SetIndex:
     """One address set as elementary-interval ranges: ``first[k]`` to ``stop[k]`` (exclusive),
     sorted; and the set's random key."""
 
-    __slots__ = ("first", "key", "stop")
+    __slots__ = ("_first_list", "_stop_list", "first", "key", "stop")
 
     def __init__(self, s: IntervalSet, atoms: AtomIndex) -> None:
         los = [lo for lo, _ in s.ranges]
@@ -49,6 +58,12 @@ class SetIndex:
         self.first = first
         self.stop = stop
         self.key = _RNG.getrandbits(62)
+        self._first_list: list[int] = first.tolist()
+        self._stop_list: list[int] = stop.tolist()
+
+    def holds_one(self, interval: int) -> bool:
+        k = bisect_right(self._first_list, interval) - 1
+        return k >= 0 and interval < self._stop_list[k]
 
     def holds(self, intervals: Ints) -> Bools:
         """Which of these elementary intervals lie in the set."""
@@ -75,6 +90,10 @@ class Columns:
         """Per column, the XOR of the keys of the sets that hold it."""
         key = tuple(sorted(set(sets), key=id))
         hit = self._sigs.get(key)
+        if hit is None and len(self.intervals) <= _FEW:  # plain Python beats arrays here
+            cols = self.intervals.tolist()
+            hit = self._sigs[key] = np.array(
+                [_xor(s.key for s in key if s.holds_one(c)) for c in cols], dtype=np.int64)
         if hit is None:
             sig = np.zeros(len(self.intervals), dtype=np.int64)
             for s in key:
