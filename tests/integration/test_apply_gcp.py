@@ -45,6 +45,12 @@ def fake() -> Iterator[FakeCompute]:
     f.instances = _example("instances.json")
     f.networks = _example("networks.json")
     f.subnets = _example("subnets.json")  # the instances' subnetworks: a complete estate
+    f.routes = [{  # what routes.list holds for them: one subnet route each
+        "kind": "compute#route", "name": f"default-route-{s['name']}", "network": s["network"],
+        "destRange": s["ipCidrRange"], "priority": 0, "routeType": "SUBNET",
+        "nextHopNetwork": s["network"],
+        "selfLink": f"{s['network'].rsplit('/networks/', 1)[0]}/routes/r-{s['name']}",
+    } for s in f.subnets]
     f.hierarchy = []
     f.start()
     yield f

@@ -57,7 +57,9 @@ class Seeded:
 def seed(ec2: Any) -> Seeded:
     """VPC 10.0.0.0/16; subnet a (default NACL) and b (custom NACL); app -> db on 5432 by SG
     reference; web open on 443 to 203.0.113.0/24 and on 80 to everyone; db open on 22 to the
-    office prefix list; NACL b denies 5432 from 10.0.1.128/25 before allowing 10.0.1.0/24."""
+    office prefix list; NACL b denies 5432 from 10.0.1.128/25 before allowing 10.0.1.0/24.
+    The main route table sends 0.0.0.0/0 to an internet gateway and the office to a VPN
+    gateway; web has an Elastic IP, so the internet reaches it and the office reaches db."""
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     sub_a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     sub_b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24")["Subnet"]["SubnetId"]
@@ -108,6 +110,19 @@ def seed(ec2: Any) -> Seeded:
                              TagSpecifications=[{"ResourceType": "instance",
                                                  "Tags": [{"Key": "Name", "Value": "web"}]}],
                              )["Instances"][0]
+    # routes (the VPC is routed once describe-route-tables.json is read): the internet by an
+    # internet gateway, the office prefix by a VPN gateway; web has an Elastic IP
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpcId=vpc, VpnGatewayId=vgw)
+    main = ec2.describe_route_tables(Filters=[
+        {"Name": "vpc-id", "Values": [vpc]},
+        {"Name": "association.main", "Values": ["true"]}])["RouteTables"][0]["RouteTableId"]
+    ec2.create_route(RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.create_route(RouteTableId=main, DestinationCidrBlock="198.51.100.0/24", GatewayId=vgw)
+    eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.associate_address(InstanceId=inst["InstanceId"], AllocationId=eip)
     return Seeded(
         vpc, sub_a, sub_b, sg_app, sg_db, sg_web, pl, nacl,
         eni(sub_a, "10.0.1.10", sg_app), eni(sub_a, "10.0.1.200", sg_app),

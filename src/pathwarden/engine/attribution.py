@@ -38,6 +38,8 @@ def rules_through(decisions: Iterable[tuple[Decision, ServiceSet]]) -> list[Rule
             continue
         for c in decision.contributions:
             r = c.rule
+            if r.route:  # a route carries the path; the rules that open it are filters'
+                continue
             if r.action in LETS_THROUGH and r.id not in out and c.services.overlaps(services):
                 out[r.id] = r
     return list(out.values())
@@ -178,15 +180,22 @@ def _half_slots(engine: Engine, f: FamilyEval, rows: Rows, combos: Ints, side: s
 
 
 def _tag_dids(rows: Rows, tag: str) -> Ints:
-    """(rows, other end's units): the decision id of the row's stage with joint ``tag``, -1
-    where the row's half has none."""
+    """(rows, other end's units): an id of the decisions of the row's stages with joint
+    ``tag`` (a half may have several: AWS's own subnet ACL and a transit gateway attachment
+    subnet's), -1 where the row's half has none. A joint hop's tag ``reply|...`` names its
+    stages' tag ``reply`` and, after it, which of them the path took."""
     n_other = len(rows.col_of_other)
+    base = tag.split("|", 1)[0]  # a joint hop's tag may say more than its stages' tag
     out = np.full((len(rows.halves), n_other), -1, dtype=np.int64)
+    ids: dict[tuple[int, ...], int] = {}
     for r, half in enumerate(rows.halves):
-        for pos, h in enumerate(half.stages):
-            if h.joint == tag:
-                out[r] = rows.slot_vectors[rows.slots[r][pos]][rows.col_of_other]
-                break
+        picks = [rows.slot_vectors[rows.slots[r][pos]][rows.col_of_other]
+                 for pos, h in enumerate(half.stages) if h.joint == base]
+        if len(picks) == 1:
+            out[r] = picks[0]
+        elif picks:
+            for c, key in enumerate(zip(*(p.tolist() for p in picks), strict=True)):
+                out[r, c] = -2 - ids.setdefault(key, len(ids))
     return out
 
 
@@ -207,11 +216,10 @@ def _joint_slots(engine: Engine, f: FamilyEval, opened: _Opened, good: Bools,
         d_t = _tag_dids(f.dst_rows, tag)[f.dst_rows.of_unit].T
         us, vs = np.nonzero(mask)
         combos = f.combos[us, vs]
-        n_d = len(f.decisions) + 1
-        group = (combo_link[combos] * n_d + s_t[us, vs] + 1) * n_d + d_t[us, vs] + 1
-        uniq, first, inv = np.unique(group, return_index=True, return_inverse=True)
+        group = np.stack([combo_link[combos], s_t[us, vs], d_t[us, vs]])
+        uniq, first, inv = np.unique(group, axis=1, return_index=True, return_inverse=True)
         inv = inv.reshape(-1)
-        for g in range(len(uniq)):
+        for g in range(uniq.shape[1]):
             services = opened.union(np.unique(combos[inv == g]).tolist())
             u, v = int(us[first[g]]), int(vs[first[g]])
             hop = _joint_hop(engine, join, f, u, v, tag)

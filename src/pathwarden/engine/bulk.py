@@ -76,7 +76,7 @@ class _Interner:
         self.decisions: list[Decision] = []
         self._did: dict[int, int] = {}
         self.value_of: list[int] = []  # decision id -> value id
-        self._vid: dict[tuple[ServiceSet, ...], int] = {}
+        self._vid: dict[tuple[ServiceSet | str, ...], int] = {}
         self.value_rep: list[Decision] = []
         self.half_values: list[tuple[Half, tuple[int, ...]]] = []  # (a half of the shape, vids)
         self._hvid: dict[Hashable, int] = {}
@@ -86,7 +86,7 @@ class _Interner:
         if did is None:
             did = self._did[id(d)] = len(self.decisions)
             self.decisions.append(d)
-            content = (d.allow, d.deny, d.always, d.rest)
+            content = (d.allow, d.deny, d.always, d.rest, d.route)
             vid = self._vid.get(content)
             if vid is None:
                 vid = self._vid[content] = len(self.value_rep)
@@ -345,8 +345,9 @@ def _join_open(engine: Engine, link: Hashable, tab: _Interner, av: int, bv: int
     d_decs = tuple(tab.value_rep[v] for v in d_vids)
     memo: dict[Hashable, tuple[ServiceSet, tuple[tuple[str, int | str], ...]]]
     memo = engine.__dict__.setdefault("_join_memo", {})
-    mkey = (link, s_half.shape, tuple((d.allow, d.deny, d.always, d.rest) for d in s_decs),
-            d_half.shape, tuple((d.allow, d.deny, d.always, d.rest) for d in d_decs))
+    mkey = (link, s_half.shape, tuple((d.allow, d.deny, d.always, d.rest, d.route)
+                                      for d in s_decs),
+            d_half.shape, tuple((d.allow, d.deny, d.always, d.rest, d.route) for d in d_decs))
     hit = memo.get(mkey)
     if hit is None:
         if len(memo) >= JOIN_LIMIT:

@@ -39,7 +39,9 @@ class HalfStage:
     a stateless network ACL on the return path. ``joint``: the stage is not a hop of its own; the
     provider's :meth:`Semantics.join` folds the stages of both halves that carry the same tag
     into one joint hop (AWS: both subnets' ACLs on the reply make the "return path" hop). A
-    joint hop must depend on the link and on those stages' decisions only.
+    joint hop must depend on the link, on those stages' decisions and on its own tag only: a
+    hop tagged ``reply|<more>`` folds stages tagged ``reply``, ``<more>`` saying which of
+    them (AWS: which transit gateway attachment subnets the path crossed).
     """
 
     stage: FilterStage

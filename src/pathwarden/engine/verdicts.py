@@ -39,6 +39,7 @@ class Decision:
     always: ServiceSet = NO_SERVICES
     rest: ServiceSet = NO_SERVICES
     contributions: tuple[Contribution, ...] = ()
+    route: str = ""  # a route lookup's decision: the id of the rule (route) taken
 
 
 def union(rules: Iterable[Rule], default: Action = Action.DENY) -> Decision:
@@ -78,7 +79,30 @@ def priority_deny_wins(rules: Sequence[Rule], default: Action = Action.DENY) -> 
     return _ordered(sorted(rules, key=lambda r: (r.order, rank[r.action])), default)
 
 
+def route(rules: Sequence[Rule]) -> Decision:
+    """A route lookup: the matching route with the lowest ``order`` is taken, for every
+    service (routes do not look at ports); none matching is "no route" (everything denied,
+    no contribution).
+
+    >>> from pathwarden.model import Direction
+    >>> wide = Rule("rtb-1:10.0.0.0/8", "rtb-1", Action.ALLOW, Direction.EGRESS, ALL_SERVICES,
+    ...             order=24)
+    >>> hole = Rule("rtb-1:10.1.0.0/16", "rtb-1", Action.DENY, Direction.EGRESS, ALL_SERVICES,
+    ...             order=16)
+    >>> route([wide, hole]).route, bool(route([wide, hole]).allow)
+    ('rtb-1:10.1.0.0/16', False)
+    """
+    if not rules:
+        return Decision(deny=ALL_SERVICES)
+    taken = min(rules, key=lambda r: (r.order, r.id))
+    allow = taken.action is Action.ALLOW
+    return Decision(ALL_SERVICES if allow else NO_SERVICES, NO_SERVICES if allow else ALL_SERVICES,
+                    contributions=(Contribution(taken, ALL_SERVICES),), route=taken.id)
+
+
 def decide(kind: FilterKind, rules: Sequence[Rule], default: Action) -> Decision:
+    if kind is FilterKind.ROUTE:
+        return route(rules)
     if kind is FilterKind.UNION:
         return union(rules, default)
     if kind is FilterKind.FIRST_MATCH:

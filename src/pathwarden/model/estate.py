@@ -65,6 +65,7 @@ class Subnet:
     tags: Tags = ()
     route_table: str = ""  # the explicitly associated route table, if any
     stub: bool = False  # only referenced (by a workload): not described by the snapshot
+    zone: str = ""  # AWS Availability Zone id (``use1-az1``), else its name
 
 
 @dataclass(frozen=True, slots=True)

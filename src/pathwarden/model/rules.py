@@ -39,11 +39,15 @@ class FilterKind(StrEnum):
       (AWS NACL rule numbers, Azure NSG and admin-rule priorities).
     - ``priority``: ascending ``order``; at equal order a deny beats an allow
       (GCP firewall rules and policies).
+    - ``route``: a route table as the engine looks it up: the matching rule with the lowest
+      ``order`` (the most specific destination, then the cloud's tie-breaks) is the route
+      taken; an allow rule forwards, a deny rule drops (AWS blackhole, Azure ``None``).
     """
 
     UNION = "union"
     FIRST_MATCH = "first-match"
     PRIORITY = "priority"
+    ROUTE = "route"
 
 
 class PeerKind(StrEnum):
@@ -86,7 +90,9 @@ class Rule:
 
     ``src`` and ``dst`` are unions of peers; an empty tuple means any address. ``order`` is the
     rule number or priority (0 for unordered filters). ``src_ports`` restricts source ports
-    (Azure ``sourcePortRanges``); ``None`` means any source port.
+    (Azure ``sourcePortRanges``); ``None`` means any source port. ``route`` is set on the rules
+    the engine makes of routes (:class:`FilterKind` ``route``): the route as explanations say
+    it, ``10.2.0.0/16 -> tgw-0b2``.
     """
 
     id: str
@@ -101,8 +107,11 @@ class Rule:
     description: str = ""
     implied: bool = False
     disabled: bool = False
+    route: str = ""
 
     def summary(self) -> str:
+        if self.route:
+            return self.route
         peers = self.src if self.direction is Direction.INGRESS else self.dst
         where = ", ".join(p.label() for p in peers) or "any"
         word = "from" if self.direction is Direction.INGRESS else "to"

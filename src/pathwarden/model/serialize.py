@@ -22,12 +22,14 @@ lists in ``options`` come back as tuples, the only container the loaders put the
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from pathwarden.errors import InputError
 from pathwarden.model.addresses import AddressSet
 from pathwarden.model.estate import Estate, Network, Notice, PrefixList, Subnet, Workload
 from pathwarden.model.intervals import IntervalSet
+from pathwarden.model.routes import Peering
 from pathwarden.model.rules import Action, Direction, Filter, FilterKind, Peer, PeerKind, Rule
 from pathwarden.model.serialize_routes import routing_from_json, routing_json
 from pathwarden.model.services import (
@@ -252,6 +254,7 @@ def _subnet_json(s: Subnet) -> Json:
         "cloud": s.cloud, "network": s.network, "cidrs": addresses_json(s.cidrs),
         "filters": list(s.filters), "account": s.account, "region": s.region, "name": s.name,
         "tags": _pairs(s.tags), "route_table": s.route_table, **_stub(s.stub),
+        **({"zone": s.zone} if s.zone else {}),
     }
 
 
@@ -262,6 +265,7 @@ def _subnet_from_json(sid: str, d: Mapping[str, Any]) -> Subnet:
         region=d.get("region", ""), name=d.get("name", ""), tags=_tuples(d.get("tags", [])),
         stub=bool(d.get("stub", False)),
         route_table=d.get("route_table", ""),
+        zone=d.get("zone", ""),
     )
 
 
@@ -275,6 +279,7 @@ def _network_json(n: Network) -> Json:
         "cloud": n.cloud, "cidrs": addresses_json(n.cidrs), "account": n.account,
         "region": n.region, "name": n.name, "peers": list(n.peers), "tags": _pairs(n.tags),
         "routed": n.routed,
+        **({"peerings": [asdict(p) for p in n.peerings]} if n.peerings else {}),
         **_stub(n.stub),
     }
 
@@ -286,6 +291,7 @@ def _network_from_json(nid: str, d: Mapping[str, Any]) -> Network:
         peers=tuple(d.get("peers", [])), tags=_tuples(d.get("tags", [])),
         stub=bool(d.get("stub", False)),
         routed=bool(d.get("routed", False)),
+        peerings=tuple(Peering(**p) for p in d.get("peerings", [])),
     )
 
 

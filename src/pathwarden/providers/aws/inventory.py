@@ -12,7 +12,7 @@ import re
 import socket
 from dataclasses import dataclass, field
 
-from pathwarden.model import NOWHERE, AddressSet, Network, PrefixList, Subnet, Workload
+from pathwarden.model import NOWHERE, AddressSet, Network, Peering, PrefixList, Subnet, Workload
 from pathwarden.providers.aws.rules import CidrCache
 from pathwarden.providers.jsondoc import Node, Tags, tag_value
 
@@ -134,6 +134,7 @@ class Inventory:
             region=self.region_of(n.text("AvailabilityZone")),
             name=tag_value(tags, "Name"),
             tags=tags,
+            zone=n.text("AvailabilityZoneId") or n.text("AvailabilityZone"),
         )
 
     def vpc(self, n: Node, region: str) -> Network:
@@ -154,6 +155,21 @@ class Inventory:
             name=tag_value(tags, "Name"),
             tags=tags,
         )
+
+
+def peerings_of(root: Node) -> dict[str, list[Peering]]:
+    """VPC id -> every peering connection it is a side of (``name``: the ``pcx-`` id, ``state``:
+    ``Status.Code``), so a route to ``pcx-X`` finds the VPC on the other side."""
+    out: dict[str, list[Peering]] = {}
+    for p in root.children("VpcPeeringConnections"):
+        status = p.child("Status")
+        sides = [p.child("RequesterVpcInfo"), p.child("AccepterVpcInfo")]
+        a, b = (s.text("VpcId") if s else "" for s in sides)
+        pcx, code = p.text("VpcPeeringConnectionId"), status.text("Code") if status else ""
+        if a and b and pcx:
+            out.setdefault(a, []).append(Peering(b, pcx, code))
+            out.setdefault(b, []).append(Peering(a, pcx, code))
+    return out
 
 
 def active_peerings(root: Node) -> dict[str, set[str]]:

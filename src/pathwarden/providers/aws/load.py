@@ -32,7 +32,12 @@ from pathwarden.providers.aws.files import (
     VPCS,
     SnapshotFile,
 )
-from pathwarden.providers.aws.inventory import Inventory, active_peerings, prefix_list
+from pathwarden.providers.aws.inventory import (
+    Inventory,
+    active_peerings,
+    peerings_of,
+    prefix_list,
+)
 from pathwarden.providers.aws.routing import read_routing
 from pathwarden.providers.aws.rules import RuleParser
 from pathwarden.providers.jsondoc import Node, gc_paused, open_document
@@ -264,6 +269,9 @@ class _Loader:
             for vpc, peers in active_peerings(peerings).items():
                 if vpc in networks:
                     networks[vpc] = replace(networks[vpc], peers=tuple(sorted(peers)))
+            for vpc, sides in peerings_of(peerings).items():
+                if vpc in networks:
+                    networks[vpc] = replace(networks[vpc], peerings=tuple(sides))
         with_nacl = {s.network for s in subnets.values() if s.filters}
         with_subnets = {s.network for s in subnets.values()}
         for vpc in networks:

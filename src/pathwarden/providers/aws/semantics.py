@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Hashable, Iterable
+from dataclasses import replace
 from functools import lru_cache
 
 from pathwarden.engine import verdicts
+from pathwarden.engine.routing import RouteBook, table_sets
 from pathwarden.engine.semantics import (
     DESTINATION_SLOT,
     JOINT_SLOT,
@@ -46,7 +48,8 @@ from pathwarden.model import (
 from pathwarden.model.addresses import parse_network
 from pathwarden.model.intervals import IntervalSet
 from pathwarden.model.services import BLOCK, ICMP, ICMPV6, TCP, UDP
-from pathwarden.providers.base import private_route
+from pathwarden.providers.aws import paths
+from pathwarden.providers.aws.paths import SAME_SUBNET, TGW_BACK, TGW_FWD, TGW_TABLE, Link, Router
 
 SAME = "same"
 CROSS = "cross"
@@ -147,9 +150,14 @@ class AwsSemantics:
         self._cidrs: dict[str, AddressSet] = {}
         self._stages: dict[Hashable, FilterStage | None] = {}
         self._replies: dict[tuple[int, ...], tuple[tuple[Decision, ...], Decision]] = {}
+        self.book = RouteBook(self.cloud, estate.prefix_lists)
+        self.router = Router(estate, self.book)
 
     def class_key(self, workload: Workload) -> Hashable:
-        return (workload.network, workload.subnet, tuple(sorted(workload.filters)))
+        key = (workload.network, workload.subnet, tuple(sorted(workload.filters)))
+        if self.router.routed(workload.network):
+            return (*key, _public_v4(workload))
+        return key
 
     def resolve(self, peer: Peer, owner: Filter) -> AddressSet:
         kind = peer.kind
@@ -179,6 +187,8 @@ class AwsSemantics:
                     if p not in seen and p.kind is not PeerKind.ANY:
                         seen.add(p)
                         yield self.resolve(p, f)
+        tables = [t for t in self.estate.route_tables.values() if t.cloud == "aws"]
+        yield from table_sets(tables, self.estate.prefix_lists)
 
     def platform(self) -> AddressSet:
         resolvers: list[int] = []
@@ -191,18 +201,17 @@ class AwsSemantics:
 
     # -- halves ------------------------------------------------------------------------------
     def place(self, workload: Workload | None) -> Hashable:
-        return None if workload is None else (workload.network, workload.subnet)
+        if workload is None:
+            return None
+        public = self.router.routed(workload.network) and _public_v4(workload)
+        return (workload.network, workload.subnet, public)
 
     def link(self, src: Hashable, dst: Hashable) -> Hashable | None:
         """``cross`` when the flow leaves a subnet (network ACLs apply, vpc-network-acls.md:
         "not as it is routed within a subnet"), ``same`` inside one; ``None`` between
-        networks with neither a shared network nor an active peering."""
-        if src is None or dst is None:
-            return CROSS
-        assert isinstance(src, tuple) and isinstance(dst, tuple)
-        if not private_route(self.estate, str(src[0]), str(dst[0])):
-            return None
-        return SAME if src[1] == dst[1] else CROSS
+        networks with neither a shared network nor an active peering. Where a routed VPC is
+        on the way, a :class:`~pathwarden.providers.aws.paths.Link` (its routes decide)."""
+        return paths.link(self.router, src, dst, SAME, CROSS)
 
     def half(self, w: Workload | None, role: Role) -> Half:
         """Source: security groups (egress), the subnet's ACL outbound, and its ACL inbound on
@@ -221,12 +230,64 @@ class AwsSemantics:
             stages.insert(1 if egress else 0, HalfStage(nacl))
         if reply is not None:
             stages.append(HalfStage(reply, reply=True, joint=REPLY))
+        stages.extend(self._routing(w, role))
         return Half(tuple(stages))
+
+    def _routing(self, w: Workload, role: Role) -> list[HalfStage]:
+        """A routed VPC's stages (docs/aws-semantics.md, "The routing step"): the subnet's
+        route table (at the destination, looked up on the reply), and per transit gateway
+        attachment with a subnet in the workload's zone, its route table and the attachment
+        subnet's ACL where tgw-nacls.html evaluates it."""
+        r = self.router
+        source = role is Role.SOURCE
+        out: list[HalfStage] = []
+        table = r.table(w) if r.routed(w.network) else None
+        if table is not None:
+            out.append(r.lookup(table, reply=not source))
+        for a in r.attachments.get(w.network, ()):
+            tgw_table = self.estate.route_tables.get(a.route_table)
+            sub = r.attachment_subnet(a, w)
+            if tgw_table is None or sub is None:
+                continue
+            same = sub == w.subnet
+            out.append(r.lookup(tgw_table, reply=not source,
+                                part=f"{TGW_TABLE}|{a.id}|{SAME_SUBNET if same else ''}",
+                                label=f"transit gateway route table {tgw_table.id}"))
+            # source: instance -> TGW (attachment subnet in, always), TGW -> instance on the
+            # reply (attachment subnet out, unless it is the instance's own subnet);
+            # destination: TGW -> instance (out, unless own), instance -> TGW on the reply
+            fwd = self._attachment_acl(a, sub, Direction.INGRESS if source else
+                                       Direction.EGRESS, TGW_FWD)
+            back = self._attachment_acl(a, sub, Direction.EGRESS if source else
+                                        Direction.INGRESS, TGW_BACK)
+            if fwd is not None and (source or not same):
+                out.append(HalfStage(fwd))
+            if back is not None and (not source or not same):
+                out.append(HalfStage(back, reply=True, joint=REPLY))
+        return out
+
+    def _attachment_acl(self, a: object, subnet: str, direction: Direction, kind: str
+                        ) -> FilterStage | None:
+        aid = getattr(a, "id", "")
+        key = (kind, aid, subnet, direction)
+        if key not in self._stages:
+            stage = self._nacl_stage(subnet, direction)
+            if stage is not None:
+                acl = stage.filters[0].id
+                stage = replace(stage, part=f"{kind}|{aid}", label=(
+                    f"network ACL {acl} ({direction.value}, {subnet}, transit gateway "
+                    f"attachment {aid})"))
+            self._stages[key] = stage
+        return self._stages[key]
 
     def join(self, link: Hashable, src: Half, src_decisions: tuple[Decision, ...], dst: Half,
              dst_decisions: tuple[Decision, ...]) -> Joined:
         """In series: source groups, source ACL, destination ACL, destination groups, then the
-        stateless reply over both ACLs; inside one subnet only the two groups."""
+        stateless reply over both ACLs; inside one subnet only the two groups. Where a routed
+        VPC is on the way, :func:`pathwarden.providers.aws.paths.join` walks the routes."""
+        if isinstance(link, Link):
+            return paths.join(self.router, self._reply, link, src, src_decisions, dst,
+                              dst_decisions)
         hops: list[Hop] = []
         legs: dict[str, tuple[list[Decision], list[str]]] = {SOURCE_SLOT: ([], []),
                                                             DESTINATION_SLOT: ([], [])}
@@ -234,8 +295,9 @@ class AwsSemantics:
         for slot, half, decisions in ((SOURCE_SLOT, src, src_decisions),
                                       (DESTINATION_SLOT, dst, dst_decisions)):
             for i, (h, d) in enumerate(zip(half.stages, decisions, strict=True)):
-                if h.stage.part == "nacl" and link == SAME:
-                    continue
+                if h.stage.part not in ("sg", "nacl") or (h.stage.part == "nacl"
+                                                          and link == SAME):
+                    continue  # routing stages: only a routed link looks at them
                 if h.joint:
                     if link == CROSS:
                         legs[slot][0].append(d)
@@ -300,3 +362,8 @@ class AwsSemantics:
                 )
         self._stages[key] = stage
         return stage
+
+
+def _public_v4(w: Workload) -> bool:
+    """Whether the workload has a public IPv4 (an internet gateway carries its IPv4)."""
+    return any(":" not in a for a in w.public_addresses)

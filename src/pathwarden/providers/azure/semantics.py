@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from dataclasses import replace
 
+from pathwarden.engine.routing import RouteBook, table_sets
 from pathwarden.engine.semantics import NO_HALF, Half, HalfStage, Joined, Role, two_chains
 from pathwarden.engine.stages import FilterStage
 from pathwarden.engine.verdicts import Decision, Mode
@@ -32,10 +33,13 @@ from pathwarden.model import (
     FilterKind,
     Peer,
     PeerKind,
+    RouteTable,
     Workload,
 )
 from pathwarden.model.addresses import parse_network
+from pathwarden.providers import routed
 from pathwarden.providers.azure.load import asg_set_id, service_tag_id
+from pathwarden.providers.azure.routes import SYSTEM
 from pathwarden.providers.azure.rules import CLOUD, INTERNET, LOAD_BALANCER, VIRTUAL_NETWORK
 from pathwarden.providers.azure.shapes import key, name_of
 from pathwarden.providers.base import private_route
@@ -62,11 +66,13 @@ class AzureSemantics:
         self._scoped: dict[tuple[str, str], Filter] = {}
         self._stages: dict[Hashable, FilterStage] = {}
         self._fallback_asg: dict[str, AddressSet] | None = None
+        self.book = RouteBook(CLOUD, estate.prefix_lists)
 
     # -- Semantics protocol -------------------------------------------------------------------
     def class_key(self, workload: Workload) -> Hashable:
         # ASG membership is per address, so the atoms (not the class) carry it.
-        return (workload.network, workload.subnet, tuple(workload.filters))
+        return (workload.network, workload.subnet, tuple(workload.filters),
+                self._exposure(workload))
 
     def resolve(self, peer: Peer, owner: Filter) -> AddressSet:
         kind = peer.kind
@@ -98,6 +104,8 @@ class AzureSemantics:
                     seen.add(p)
                     if p.kind is not PeerKind.SERVICE_TAG or key(p.value) not in _PER_VNET:
                         yield self.resolve(p, f)
+        tables = [t for t in self.estate.route_tables.values() if t.cloud == CLOUD]
+        yield from table_sets(tables, self.estate.prefix_lists)
 
     def platform(self) -> AddressSet:
         return PLATFORM
@@ -106,22 +114,76 @@ class AzureSemantics:
         if w is None:
             return NO_HALF
         direction = Direction.EGRESS if role is Role.SOURCE else Direction.INGRESS
-        return Half(tuple(HalfStage(s) for s in self._chain(w, direction)))
+        stages = [HalfStage(s) for s in self._chain(w, direction)]
+        lookup = self._lookup(w, reply=role is Role.DESTINATION)
+        if lookup is not None:
+            stages.append(lookup)
+        return Half(tuple(stages))
 
     def place(self, w: Workload | None) -> Hashable:
-        return None if w is None else w.network
+        if w is None:
+            return None
+        return (w.network, w.subnet, (True, True), self._exposure(w))
 
     def link(self, src: Hashable, dst: Hashable) -> Hashable | None:
-        """Same VNet or a peered one (routes beyond that are not in the snapshot)."""
-        if src is None or dst is None:
-            return "outside"
-        return "vnet" if private_route(self.estate, str(src), str(dst)) else None
+        """Same VNet or a peered one where no routed VNet is on the way; else the VNets'
+        routes decide (:mod:`pathwarden.providers.routed`)."""
+        return routed.ends(self._routed, src, dst, self._unrouted)
 
     def join(self, link: Hashable, src: Half, src_decisions: tuple[Decision, ...], dst: Half,
              dst_decisions: tuple[Decision, ...]) -> Joined:
         """Both chains must let it through: outbound at the source, inbound at the
-        destination (network-security-group-how-it-works.md)."""
+        destination (network-security-group-how-it-works.md); and, in routed VNets, the
+        routes both ways (virtual-networks-udr-overview.md)."""
+        if isinstance(link, routed.Ends):
+            return routed.join(self.book, self._routed, self._linked, link, src,
+                               src_decisions, dst, dst_decisions)
         return two_chains(src, src_decisions, dst, dst_decisions)
+
+    # -- routes --------------------------------------------------------------------------------
+    def _routed(self, vnet: str) -> bool:
+        n = self.networks.get(vnet)
+        return n is not None and n.routed
+
+    def _linked(self, a: str, b: str) -> bool:
+        return private_route(self.estate, a, b)
+
+    def _unrouted(self, src: Hashable, dst: Hashable) -> Hashable | None:
+        if src is None or dst is None:
+            return "outside"
+        assert isinstance(src, tuple) and isinstance(dst, tuple)
+        return "vnet" if private_route(self.estate, str(src[0]), str(dst[0])) else None
+
+    def _exposure(self, w: Workload) -> tuple[bool, bool]:
+        """Whether the NIC can be reached from the internet (a public IPv4, a public IPv6);
+        only a routed VNet looks."""
+        if not self._routed(w.network):
+            return (False, False)
+        return (any(":" not in a for a in w.public_addresses),
+                any(":" in a for a in w.public_addresses))
+
+    def _lookup(self, w: Workload, *, reply: bool) -> HalfStage | None:
+        """The subnet's effective routes: its route table's user routes and the VNet's system
+        routes, the most specific prefix first, a user route before a system route of the
+        same prefix ("If multiple routes contain the same address prefix, Azure selects ...
+        User-defined route, BGP route, System route", virtual-networks-udr-overview.md)."""
+        if not self._routed(w.network):
+            return None
+        tables: list[tuple[RouteTable, int]] = []
+        subnet = self.estate.subnets.get(w.subnet)
+        user = self.estate.route_tables.get(subnet.route_table) if subnet else None
+        if user is not None:
+            tables.append((user, 0))
+        system = self.estate.route_tables.get(f"{w.network}{SYSTEM}")
+        if system is not None:
+            tables.append((system, 1))
+        if not tables:
+            return None
+        name = " + ".join(t.name or name_of(t.id) for t, _ in tables)
+        stage = self.book.stage(tuple(t.id for t, _ in tables), name,
+                                ((t, r, tie) for t, tie in tables for r in t.routes),
+                                reply=reply)
+        return HalfStage(stage, reply=reply)
 
     # -- address sets --------------------------------------------------------------------------
     def virtual_network(self, vnet: str) -> AddressSet:

@@ -23,6 +23,7 @@ import hashlib
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
+from pathwarden.engine.routing import RouteBook, table_sets
 from pathwarden.engine.semantics import NO_HALF, Half, HalfStage, Joined, Role, two_chains
 from pathwarden.engine.stages import FilterStage
 from pathwarden.engine.verdicts import Decision, Mode
@@ -35,11 +36,15 @@ from pathwarden.model import (
     Estate,
     Filter,
     FilterKind,
+    NextHop,
     Peer,
     PeerKind,
+    Route,
+    RouteTable,
     Workload,
 )
 from pathwarden.model.addresses import parse_network
+from pathwarden.providers import routed
 from pathwarden.providers.base import private_route
 from pathwarden.providers.gcp.inventory import BEFORE, ENFORCEMENT_ORDER
 from pathwarden.providers.gcp.rules import HIERARCHY, IMPLIED, NETWORK, REGIONAL, VPC
@@ -141,6 +146,13 @@ class GcpSemantics:
         self._cidrs: dict[str, AddressSet] = {}
         self._chains: dict[tuple[Hashable, Direction], tuple[FilterStage, ...]] = {}
         self._stages: dict[str, FilterStage] = {}
+        self.book = RouteBook(CLOUD, estate.prefix_lists)
+        self._tables: dict[str, RouteTable] = {}  # network -> its routes, peering routes too
+        self._route_tags: dict[str, set[str]] = {}
+        for n in estate.networks.values():
+            if n.cloud == CLOUD and n.routed:
+                table = self._tables[n.id] = self._table(n.id)
+                self._route_tags[n.id] = {tag for r in table.routes for tag in r.tags}
 
     # -- Semantics protocol -------------------------------------------------------------------
     def class_key(self, workload: Workload) -> Hashable:
@@ -150,6 +162,7 @@ class GcpSemantics:
             workload.region if self._regional else "",
             tuple(sorted(tags.intersection(workload.labels))),
             workload.service_account if workload.service_account in self._target_sas else "",
+            *self._route_key(workload),
         )
 
     def resolve(self, peer: Peer, owner: Filter) -> AddressSet:
@@ -173,6 +186,7 @@ class GcpSemantics:
                     if p not in seen and p.kind is not PeerKind.ANY:
                         seen.add(p)
                         yield self.resolve(p, m.filter)
+        yield from table_sets(self._tables.values(), self.estate.prefix_lists)
 
     def platform(self) -> AddressSet:
         return PLATFORM
@@ -181,23 +195,114 @@ class GcpSemantics:
         if w is None:
             return NO_HALF
         direction = Direction.EGRESS if role is Role.SOURCE else Direction.INGRESS
-        return Half(tuple(HalfStage(s) for s in self.chain(w, direction)))
+        stages = [HalfStage(s) for s in self.chain(w, direction)]
+        lookup = self._lookup(w, reply=role is Role.DESTINATION)
+        if lookup is not None:
+            stages.append(lookup)
+        return Half(tuple(stages))
 
     def place(self, w: Workload | None) -> Hashable:
-        return None if w is None else w.network
+        if w is None:
+            return None
+        if w.network not in self._tables:
+            return (w.network, (False, False), (False, False))
+        return (w.network, *self._exposure(w))
 
     def link(self, src: Hashable, dst: Hashable) -> Hashable | None:
-        """Same VPC network or an active peering; different networks otherwise have no
-        route."""
-        if src is None or dst is None:
-            return "outside"
-        return "network" if private_route(self.estate, str(src), str(dst)) else None
+        """Same VPC network or an active peering where no routed network is on the way
+        (different networks otherwise have no route); else the routes decide
+        (:mod:`pathwarden.providers.routed`)."""
+        return routed.ends(lambda n: n in self._tables, src, dst, self._unrouted)
 
     def join(self, link: Hashable, src: Half, src_decisions: tuple[Decision, ...], dst: Half,
              dst_decisions: tuple[Decision, ...]) -> Joined:
         """The egress chain at the source and the ingress chain at the destination must both
-        let it through."""
+        let it through; in routed networks, the routes both ways too."""
+        if isinstance(link, routed.Ends):
+            return routed.join(self.book, lambda n: n in self._tables, self._linked, link,
+                               src, src_decisions, dst, dst_decisions)
         return two_chains(src, src_decisions, dst, dst_decisions)
+
+    # -- routes --------------------------------------------------------------------------------
+    def _linked(self, a: str, b: str) -> bool:
+        return private_route(self.estate, a, b)
+
+    def _unrouted(self, src: Hashable, dst: Hashable) -> Hashable | None:
+        if src is None or dst is None:
+            return "outside"
+        assert isinstance(src, tuple) and isinstance(dst, tuple)
+        return "network" if private_route(self.estate, str(src[0]), str(dst[0])) else None
+
+    def _route_key(self, w: Workload) -> tuple[Hashable, ...]:
+        """What routing adds to a class: the instance's tags that routes name, whether it may
+        go out and whether it can be reached from outside."""
+        if w.network not in self._tables:
+            return ()
+        tags = tuple(sorted(self._route_tags[w.network].intersection(w.labels)))
+        return (tags, *self._exposure(w))
+
+    def _exposure(self, w: Workload) -> tuple[tuple[bool, bool], tuple[bool, bool]]:
+        """(may go out by the internet gateway, can be reached from it), per family: an
+        external IPv4 or a Cloud NAT serving the subnet (outbound only) for IPv4, an external
+        IPv6 for IPv6 (vpc/docs/vpc "Internet access requirements"; nat/docs/overview)."""
+        v4 = any(":" not in a for a in w.public_addresses)
+        v6 = any(":" in a for a in w.public_addresses)
+        nat = any(g.kind is NextHop.NAT and g.network == w.network
+                  and (w.subnet in g.subnets if g.subnets else g.region in ("", w.region))
+                  for g in self.estate.gateways.values() if g.cloud == CLOUD)
+        return (v4 or nat, v6), (v4, v6)
+
+    def _table(self, nid: str) -> RouteTable:
+        """The network's routes (routes.json) and what its active peerings bring: the peer's
+        subnet ranges, always, and its custom static routes when it exports them and this
+        network imports them (vpc/docs/vpc-peering, "Route exchange options")."""
+        own = self.estate.route_tables.get(f"{nid}/routes")
+        routes = list(own.routes) if own is not None else []
+        net = self.estate.networks[nid]
+        for p in net.peerings:
+            peer = self.estate.networks.get(p.remote)
+            if p.state.upper() != "ACTIVE" or peer is None:
+                continue
+            for sub in sorted(self.estate.subnets.values(), key=lambda s: s.id):
+                if sub.network != p.remote:
+                    continue
+                for cidr in sub.cidrs.networks():
+                    routes.append(Route(f"{nid}/peering/{p.name}:{cidr}", str(cidr),
+                                        AddressSet.of_network(cidr), NextHop.PEERING,
+                                        p.remote, origin="peering-subnet"))
+            back = next((q for q in peer.peerings if q.remote == nid), None)
+            theirs = self.estate.route_tables.get(f"{p.remote}/routes")
+            if theirs is None or back is None or not (p.import_custom_routes
+                                                       and back.export_custom_routes):
+                continue
+            for r in theirs.routes:
+                if r.tags or r.next_hop in (NextHop.LOCAL, NextHop.INTERNET, NextHop.PEERING):
+                    continue
+                routes.append(Route(f"{nid}/peering/{p.name}:{r.id}", r.destination,
+                                    r.addresses, NextHop.PEERING, p.remote,
+                                    priority=r.priority, origin="peering-custom"))
+        return RouteTable(f"{nid}/routes", CLOUD, "network", tuple(routes), network=nid,
+                          name=f"{last(nid)} routes")
+
+    def _lookup(self, w: Workload, *, reply: bool) -> HalfStage | None:
+        """The routes that apply to the instance (no tags, or one of its network tags), the
+        most specific first, then the lowest priority (vpc/docs/routes, "Routing order");
+        subnet routes (own and peered) before any custom route of the same range."""
+        table = self._tables.get(w.network)
+        if table is None:
+            return None
+        tags = set(w.labels)
+        usable = [r for r in table.routes if not r.tags or tags.intersection(r.tags)]
+        key = (table.id, tuple(sorted(self._route_tags[w.network].intersection(tags))))
+        subnet_like = ("peering-subnet",)
+
+        def tie(r: Route) -> int:
+            return 0 if r.next_hop is NextHop.LOCAL or r.origin in subnet_like else \
+                r.priority + 1
+
+        stage = self.book.stage(key, table.name, ((table, r, tie(r)) for r in usable),
+                                reply=reply)
+        return HalfStage(stage, reply=reply)
 
     # -- chains --------------------------------------------------------------------------------
     def chain(self, w: Workload, direction: Direction) -> tuple[FilterStage, ...]:
