@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tests.unit import awsroutes as R
 from tests.unit.awsrouted import ALLOW_ALL, Routed, hub
-from tests.unit.awssnapshot import entry
+from tests.unit.awssnapshot import entry, perm, sg
 
 OPEN = [{"protocol": "all", "ports": None}]
 
@@ -149,3 +149,54 @@ def test_a_nat_gateway_carries_flows_out_only(tmp_path: Path) -> None:
     nat = {"NatGatewayId": "nat-1"}  # [IGW] NAT: "instances ... cannot receive unsolicited"
     assert _edge("", nat).reach(tmp_path, "eni-a", "203.0.113.9")["open"] == OPEN
     assert _edge("198.51.100.7", nat).reach(tmp_path / "2", "203.0.113.9", "eni-a")["open"] == []
+
+
+def _inspected(through: bool, forwarding: bool = True) -> Routed:
+    """One VPC: a -> b, both ways through appliance eni-fw (its own subnet) when ``through``:
+    routes more specific than local send each workload subnet to it (VPC_Route_Tables.md,
+    "Routing for a middlebox appliance"). b's group allows everything from a's group (a
+    reference) and tcp/22 from a's subnet; the appliance's group lets tcp/22 and 443 in."""
+    r = Routed().vpc("vpc-a", "10.1.0.0/16")
+    for sid, cidr in (("subnet-a", "10.1.0.0/24"), ("subnet-b", "10.1.1.0/24"),
+                      ("subnet-fw", "10.1.5.0/24")):
+        r.subnet(sid, "vpc-a", cidr)
+    r.eni("eni-a", "10.1.0.10", "subnet-a", "vpc-a").eni("eni-b", "10.1.1.10", "subnet-b",
+                                                          "vpc-a")
+    r.eni("eni-fw", "10.1.5.10", "subnet-fw", "vpc-a")
+    fw, b = r.items["interfaces"][2], r.items["interfaces"][1]
+    fw["SourceDestCheck"] = not forwarding
+    fw["Groups"] = [{"GroupId": "sg-fw", "GroupName": "fw"}]
+    b["Groups"] = [{"GroupId": "sg-b", "GroupName": "b"}]
+    r.items["interfaces"][0]["Groups"] = [{"GroupId": "sg-a", "GroupName": "a"}]
+    everything = [perm("-1", cidrs=("0.0.0.0/0",))]
+    r.items["security_groups"] += [
+        sg("sg-a", "vpc-a", [], everything),
+        sg("sg-fw", "vpc-a", [perm("tcp", 22, 22, cidrs=("0.0.0.0/0",)),
+                              perm("tcp", 443, 443, cidrs=("0.0.0.0/0",))], everything),
+        sg("sg-b", "vpc-a", [perm("-1", groups=({"GroupId": "sg-a"},)),
+                             perm("tcp", 22, 22, cidrs=("10.1.0.0/24",))], everything)]
+    via = [R.route("10.1.1.0/24", NetworkInterfaceId="eni-fw")] if through else []
+    back = [R.route("10.1.0.0/24", NetworkInterfaceId="eni-fw")] if through else []
+    r.table("rtb-main", "vpc-a", [R.local("10.1.0.0/16")], main=True)
+    r.table("rtb-a", "vpc-a", [R.local("10.1.0.0/16"), *via], ("subnet-a",))
+    r.table("rtb-b", "vpc-a", [R.local("10.1.0.0/16"), *back], ("subnet-b",))
+    return r
+
+
+def test_an_appliance_adds_its_own_groups_and_group_references_stop_matching(
+        tmp_path: Path) -> None:
+    """security-group-rules.md: "If your traffic is routed through a middlebox appliance,
+    referencing the security group of the other instance does not allow the traffic"."""
+    assert _inspected(False).reach(tmp_path, "eni-a", "eni-b")["open"] == OPEN
+    doc = _inspected(True).reach(tmp_path / "2", "eni-a", "eni-b")
+    assert doc["open"] == [{"protocol": "tcp", "ports": [[22, 22]]}]
+    hops = _hops(doc)
+    assert "route rtb-a: 10.1.1.0/24 -> eni-fw" in hops
+    assert "appliance eni-fw: security groups sg-fw (ingress, destination)" in hops
+    assert "return route (appliance eni-fw) rtb-main: 10.1.0.0/16 -> local" in hops
+
+
+def test_an_appliance_that_does_not_forward_drops(tmp_path: Path) -> None:
+    # source/destination checking on: the ENI drops traffic not addressed to it
+    doc = _inspected(True, forwarding=False).reach(tmp_path, "eni-a", "eni-b")
+    assert doc["open"] == []

@@ -55,8 +55,16 @@ class Taken:
         return bool(self.route.addresses.v6) and not self.route.addresses.v4
 
     def says(self) -> str:
-        """``rtb-0a1: 10.2.0.0/16 -> tgw-0b2``, as explanations name the hop."""
-        return f"{self.table.id}: {self.route.destination} -> {self.route.target or self.hop}"
+        """``rtb-0a1: 10.2.0.0/16 -> tgw-0b2``, as explanations name the hop (a resource
+        path, as Azure and GCP ids are, by its name)."""
+        return (f"{_short(self.table.id, self.table.name)}: {self.route.destination} -> "
+                f"{_short(self.route.target) or self.hop.value}")
+
+
+def _short(ident: str, name: str = "") -> str:
+    if "/" not in ident:
+        return ident
+    return name or ident.rstrip("/").rsplit("/", 1)[-1]
 
 
 def rank(prefixlen: int, tie: int = 0) -> int:
@@ -136,6 +144,16 @@ class RouteBook:
     def taken(self, decision: Decision) -> Taken | None:
         """The route a lookup's decision took (``None``: no route)."""
         return self._routes.get(decision.route) if decision.route else None
+
+    def targets(self, stage: FilterStage, hop: NextHop) -> list[str]:
+        """The targets of the routes of one kind a lookup stage may take, in route order."""
+        out: dict[str, None] = {}
+        for f in stage.filters:
+            for r in f.rules:
+                t = self._routes.get(r.id)
+                if t is not None and t.hop is hop:
+                    out.setdefault(t.route.target, None)
+        return list(out)
 
 
 

@@ -57,6 +57,9 @@ TGW_TABLE = "tgw-table"
 TGW_FWD = "tgw-fwd"
 TGW_BACK = "tgw-back"
 SAME_SUBNET = "same"
+APP_IN, APP_OUT, APP_ROUTE = "app-in", "app-out", "app-route"  # "<kind>|<appliance ENI>"
+APP_ACL_IN, APP_ACL_OUT = "app-acl-in", "app-acl-out"
+SG_DIRECT = "sg-direct"  # the destination's groups without security-group references
 DIRECT = ""  # a path's kind: direct, or the attachment id it enters the transit gateway by
 Item = tuple[int, HalfStage, Decision]
 ReplyDecision = Callable[[tuple[Decision, ...]], Decision]
@@ -72,6 +75,8 @@ class Link:
     dst_vpc: str = ""
     src_public: bool = False
     dst_public: bool = False
+    src_subnet: str = ""  # the subnets, only where an appliance route is in either VPC
+    dst_subnet: str = ""
 
 
 def route_tie(table: RouteTable, route: Route) -> int:
@@ -96,12 +101,24 @@ class Router:
         for a in sorted(estate.attachments.values(), key=lambda a: a.id):
             if a.kind == "vpc" and a.state == "available" and a.resource:
                 self.attachments.setdefault(a.resource, []).append(a)
+        self.with_appliances = {t.network for t in estate.route_tables.values()
+                                if t.cloud == "aws" and t.kind == "vpc"
+                                and any(r.next_hop is NextHop.APPLIANCE for r in t.routes)}
+        self._by_id = {w.id: w for w in estate.workloads if w.cloud == "aws"}
+        self._by_instance: dict[str, Workload] = {}
+        for w in sorted(self._by_id.values(), key=lambda w: w.id):
+            if w.instance:
+                self._by_instance.setdefault(w.instance, w)
         self.peer: dict[tuple[str, str], str] = {}  # (vpc, pcx id) -> the VPC across it
         for n in estate.networks.values():
             if n.cloud == "aws":
                 for p in n.peerings:
                     if p.state == "active":
                         self.peer[(n.id, p.name)] = p.remote
+
+    def appliance(self, target: str) -> Workload | None:
+        """The ENI a route's ``eni-``/instance target names (an instance: its first ENI)."""
+        return self._by_id.get(target) or self._by_instance.get(target)
 
     def routed(self, vpc: str) -> bool:
         n = self.estate.networks.get(vpc)
@@ -155,6 +172,8 @@ def link(router: Router, src: Hashable, dst: Hashable, same: Hashable, cross: Ha
         return same  # inside one subnet: no route lookup, no network ACL
     if not router.routed(src[0]) and not router.routed(dst[0]):
         return cross if private_route(router.estate, src[0], dst[0]) else None
+    if src[0] in router.with_appliances or dst[0] in router.with_appliances:
+        return Link(ROUTED, src[0], dst[0], src[2], dst[2], src[1], dst[1])
     return Link(ROUTED, src[0], dst[0], src[2], dst[2])
 
 
@@ -192,6 +211,8 @@ class _Path:
     skipped (a transit path whose attachment subnet is the end's own)."""
 
     via: str = DIRECT  # the source side's attachment id on a transit path
+    appliance: str = ""  # the appliance ENI the flow went through
+    back: str = ""  # the appliance ENI the reply goes through
     via_dst: str = DIRECT  # the destination side's attachment id on a transit path
     src_same: bool = False
     dst_same: bool = False
@@ -248,7 +269,7 @@ def join(router: Router, reply_decision: ReplyDecision, ln: Link, src_half: Half
     if ok:
         _arrive(w, path)
         if ln.kind == ROUTED:
-            ok = _return_route(w)
+            ok = _return_route(w, path)
     if not ok:
         w.drop()
     elif w.opened:
@@ -279,7 +300,7 @@ def _forward(w: _Walk, path: _Path) -> bool:
     if hop is NextHop.TRANSIT:
         return _transit(w, path, taken.route.target)
     if hop is NextHop.APPLIANCE:
-        return True  # not evaluated: the appliance is taken to forward it on
+        return _through(w, path, taken.route.target)
     if not outside:
         return False
     if hop is NextHop.INTERNET:
@@ -289,6 +310,51 @@ def _forward(w: _Walk, path: _Path) -> bool:
     if hop is NextHop.EGRESS_ONLY:
         return taken.v6
     return True  # a gateway out of the estate (VPN, endpoint ...)
+
+
+def _through(w: _Walk, path: _Path, target: str) -> bool:
+    """Through an appliance ENI (source/destination check off): its subnet's ACL in (from
+    another subnet), its security groups in and out, its subnet's ACL out (to another
+    subnet), then its subnet's route table; the destination's security-group references do
+    not match what came through it (security-group-rules.md, middlebox limitation). A route
+    to a transit gateway or another appliance from there is not followed: taken to carry
+    the flow on."""
+    ln, r = w.link, w.router
+    p = r.appliance(target)
+    if p is None:
+        return True  # not in the snapshot (a notice says so): not evaluated
+    if not p.forwarding or p.network != ln.src_vpc:
+        return False
+    path.appliance = p.id
+    if p.subnet != ln.src_subnet:
+        w.gate(w.src, w.src.get(f"{APP_ACL_IN}|{p.id}"))
+    w.gate(w.src, w.src.get(f"{APP_IN}|{p.id}"))
+    w.gate(w.src, w.src.get(f"{APP_OUT}|{p.id}"))
+    if p.subnet != ln.dst_subnet:
+        w.gate(w.src, w.src.get(f"{APP_ACL_OUT}|{p.id}"))
+    item = w.src.get(f"{APP_ROUTE}|{p.id}")
+    if item is None:
+        return False
+    taken = w.route(w.src, item, f"route (appliance {p.name or p.id}) ")
+    if taken is None:
+        return False
+    hop, outside = taken.hop, ln.kind == OUT
+    if hop is NextHop.LOCAL:
+        return outside or ln.dst_vpc == p.network
+    if hop is NextHop.PEERING:
+        other = r.peer.get((p.network, taken.route.target))
+        return other is not None and (outside or ln.dst_vpc == other)
+    if hop in (NextHop.TRANSIT, NextHop.APPLIANCE):
+        return True
+    if not outside:
+        return False
+    if hop is NextHop.INTERNET:
+        return taken.v6 or any(":" not in a for a in p.public_addresses)
+    if hop is NextHop.NAT:
+        return not taken.v6
+    if hop is NextHop.EGRESS_ONLY:
+        return taken.v6
+    return True
 
 
 def _transit(w: _Walk, path: _Path, gateway: str) -> bool:
@@ -332,6 +398,8 @@ def _inbound(w: _Walk, path: _Path) -> bool:
         return taken.v6 or w.link.dst_public
     if hop in (NextHop.NAT, NextHop.EGRESS_ONLY):
         return False
+    if hop is NextHop.APPLIANCE:
+        return _back_through(w, path, taken.route.target)
     if hop is NextHop.TRANSIT:
         found = w.dst.attachment(taken.route.target, w.router.estate)
         if found is None:
@@ -351,10 +419,11 @@ def _arrive(w: _Walk, path: _Path) -> None:
         w.gate(w.dst, w.dst.get(f"{TGW_FWD}|{path.via_dst}"))
     if not (path.via_dst and path.dst_same):
         w.gate(w.dst, w.dst.get("nacl", reply=False))
-    w.gate(w.dst, w.dst.get("sg"))
+    direct = w.dst.get(SG_DIRECT) if path.appliance else None
+    w.gate(w.dst, direct or w.dst.get("sg"))
 
 
-def _return_route(w: _Walk) -> bool:
+def _return_route(w: _Walk, path: _Path) -> bool:
     """The destination's route back to the source workload: the same VPC, a peering to its
     VPC, or a transit gateway whose table names the source VPC's attachment."""
     ln, r = w.link, w.router
@@ -372,7 +441,7 @@ def _return_route(w: _Walk) -> bool:
     if hop is NextHop.PEERING:
         return r.peer.get((ln.dst_vpc, taken.route.target)) == ln.src_vpc
     if hop is NextHop.APPLIANCE:
-        return True  # not evaluated: the appliance is taken to forward it back
+        return _back_through(w, path, taken.route.target)
     if hop is not NextHop.TRANSIT:
         return False
     found = w.dst.attachment(taken.route.target, r.estate)
@@ -385,6 +454,32 @@ def _return_route(w: _Walk) -> bool:
     return target is not None and target.kind == "vpc" and target.resource == ln.src_vpc
 
 
+def _back_through(w: _Walk, path: _Path, target: str) -> bool:
+    """The reply through an appliance ENI: its subnet's route table must send it straight
+    back to the source's VPC (the same VPC or a peering to it)."""
+    ln, r = w.link, w.router
+    p = r.appliance(target)
+    if p is None:
+        return True  # not evaluated
+    if not p.forwarding or p.network != ln.dst_vpc:
+        return False
+    path.back = p.id
+    item = w.dst.get(f"{APP_ROUTE}|{p.id}")
+    if item is None:
+        return False
+    taken = w.route(w.dst, item, f"return route (appliance {p.name or p.id}) ")
+    if taken is None:
+        return False
+    hop = taken.hop
+    if ln.kind == IN:  # back out to an outside address, as from the destination itself
+        if hop is NextHop.INTERNET:
+            return taken.v6 or any(":" not in a for a in p.public_addresses)
+        return hop not in (NextHop.NAT, NextHop.EGRESS_ONLY)
+    if hop is NextHop.LOCAL:
+        return ln.src_vpc == p.network
+    return hop is NextHop.PEERING and r.peer.get((p.network, taken.route.target)) == ln.src_vpc
+
+
 def _return_path(w: _Walk, path: _Path, reply_decision: ReplyDecision) -> None:
     """The stateless network ACLs on the reply, in the reply's order: leaving the
     destination's subnet (and entering its attachment subnet), then leaving the source's
@@ -394,6 +489,12 @@ def _return_path(w: _Walk, path: _Path, reply_decision: ReplyDecision) -> None:
         legs.append(w.dst.get("nacl", reply=True))
         if path.via_dst:
             legs.append(w.dst.get(f"{TGW_BACK}|{path.via_dst}"))
+        p = w.router.appliance(path.back) if path.back else None
+        if p is not None:  # through the appliance's subnet, where it is another subnet
+            if p.subnet != w.link.dst_subnet:
+                legs.append(w.dst.get(f"{APP_ACL_IN}|{p.id}"))
+            if p.subnet != w.link.src_subnet:
+                legs.append(w.dst.get(f"{APP_ACL_OUT}|{p.id}"))
     if w.link.kind != IN:
         if path.via:
             legs.append(w.src.get(f"{TGW_BACK}|{path.via}"))
@@ -405,7 +506,8 @@ def _return_path(w: _Walk, path: _Path, reply_decision: ReplyDecision) -> None:
     back = reply_decision(tuple(d for _, _, d in found))
     names = ", ".join(f.id for _, h, _ in found for f in h.stage.filters)
     tag = "reply"  # the hop depends on the link, its legs' decisions and, through a
-    if path.via or path.via_dst:  # transit gateway, which legs: the tag says which
-        tag = f"reply|{path.via}|{path.src_same:d}|{path.via_dst}|{path.dst_same:d}"
+    if path.via or path.via_dst or path.back:  # transit gateway or appliance, which legs
+        tag = (f"reply|{path.via}|{path.src_same:d}|{path.via_dst}|{path.dst_same:d}|"
+               f"{path.back}")
     w.hops.append(Hop(f"network ACL return path ({names})", back, (JOINT_SLOT, tag)))
     w.opened = w.opened & back.allow

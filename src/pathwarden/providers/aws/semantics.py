@@ -40,8 +40,10 @@ from pathwarden.model import (
     Estate,
     Filter,
     FilterKind,
+    NextHop,
     Peer,
     PeerKind,
+    RouteTable,
     ServiceSet,
     Workload,
 )
@@ -49,7 +51,20 @@ from pathwarden.model.addresses import parse_network
 from pathwarden.model.intervals import IntervalSet
 from pathwarden.model.services import BLOCK, ICMP, ICMPV6, TCP, UDP
 from pathwarden.providers.aws import paths
-from pathwarden.providers.aws.paths import SAME_SUBNET, TGW_BACK, TGW_FWD, TGW_TABLE, Link, Router
+from pathwarden.providers.aws.paths import (
+    APP_ACL_IN,
+    APP_ACL_OUT,
+    APP_IN,
+    APP_OUT,
+    APP_ROUTE,
+    SAME_SUBNET,
+    SG_DIRECT,
+    TGW_BACK,
+    TGW_FWD,
+    TGW_TABLE,
+    Link,
+    Router,
+)
 
 SAME = "same"
 CROSS = "cross"
@@ -244,6 +259,9 @@ class AwsSemantics:
         table = r.table(w) if r.routed(w.network) else None
         if table is not None:
             out.append(r.lookup(table, reply=not source))
+            out.extend(self._appliances(w, table, source))
+        if not source and r.with_appliances:
+            out.append(HalfStage(self._direct_sg(w)))
         for a in r.attachments.get(w.network, ()):
             tgw_table = self.estate.route_tables.get(a.route_table)
             sub = r.attachment_subnet(a, w)
@@ -265,6 +283,56 @@ class AwsSemantics:
             if back is not None and (not source or not same):
                 out.append(HalfStage(back, reply=True, joint=REPLY))
         return out
+
+    def _appliances(self, w: Workload, table: RouteTable, source: bool) -> list[HalfStage]:
+        """Per forwarding appliance ENI the table routes to (in the workload's VPC): at the
+        source its subnet's ACL and its security groups on the flow and its subnet's route
+        table (docs/aws-semantics.md, "Appliances"); at the destination its route table and
+        its subnet's ACL for the reply."""
+        r = self.router
+        out: list[HalfStage] = []
+        for target in self.book.targets(r.lookup(table, reply=False).stage, NextHop.APPLIANCE):
+            p = r.appliance(target)
+            app_table = r.table(p) if p is not None else None
+            if p is None or not p.forwarding or p.network != w.network or app_table is None:
+                continue
+            name = p.name or p.id
+            acl_in = self._nacl_stage(p.subnet, Direction.INGRESS)
+            acl_out = self._nacl_stage(p.subnet, Direction.EGRESS)
+            if source:
+                parts = ((APP_ACL_IN, acl_in), (APP_IN, self._sg_stage(p, Direction.INGRESS)),
+                         (APP_OUT, self._sg_stage(p, Direction.EGRESS)),
+                         (APP_ACL_OUT, acl_out))
+                out.extend(HalfStage(replace(st, part=f"{part}|{p.id}",
+                                             label=f"appliance {name}: {st.label}"))
+                           for part, st in parts if st is not None)
+            else:
+                out.extend(HalfStage(replace(st, part=f"{part}|{p.id}",
+                                             label=f"appliance {name}: {st.label}"),
+                                     reply=True, joint=REPLY)
+                           for part, st in ((APP_ACL_IN, acl_in), (APP_ACL_OUT, acl_out))
+                           if st is not None)
+            out.append(r.lookup(app_table, reply=not source, part=f"{APP_ROUTE}|{p.id}"))
+        return out
+
+    def _direct_sg(self, w: Workload) -> FilterStage:
+        """The destination's groups for a flow that came through an appliance: rules that
+        reference a security group do not match it ("If your traffic is routed through a
+        middlebox appliance, referencing the security group of the other instance does not
+        allow the traffic", security-group-rules.md)."""
+        base = self._sg_stage(w, Direction.INGRESS)
+        key = (SG_DIRECT, base.label)
+        hit = self._stages.get(key)
+        if hit is None:
+            direct = tuple(replace(f, id=f"{f.id}#direct", rules=tuple(
+                r for r in f.rules
+                if not any(p.kind is PeerKind.SECURITY_GROUP for p in r.src + r.dst)))
+                for f in base.filters)
+            hit = self._stages[key] = replace(
+                base, filters=direct, part=SG_DIRECT,
+                label=base.label.replace("destination)", "destination, through an appliance: "
+                                         "group references do not match)"))
+        return hit
 
     def _attachment_acl(self, a: object, subnet: str, direction: Direction, kind: str
                         ) -> FilterStage | None:

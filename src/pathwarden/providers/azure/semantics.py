@@ -67,6 +67,7 @@ class AzureSemantics:
         self._stages: dict[Hashable, FilterStage] = {}
         self._fallback_asg: dict[str, AddressSet] | None = None
         self.book = RouteBook(CLOUD, estate.prefix_lists)
+        self._holders: dict[str, Workload] | None = None
 
     # -- Semantics protocol -------------------------------------------------------------------
     def class_key(self, workload: Workload) -> Hashable:
@@ -115,9 +116,7 @@ class AzureSemantics:
             return NO_HALF
         direction = Direction.EGRESS if role is Role.SOURCE else Direction.INGRESS
         stages = [HalfStage(s) for s in self._chain(w, direction)]
-        lookup = self._lookup(w, reply=role is Role.DESTINATION)
-        if lookup is not None:
-            stages.append(lookup)
+        stages.extend(routed.routing_stages(self, w, role))
         return Half(tuple(stages))
 
     def place(self, w: Workload | None) -> Hashable:
@@ -128,7 +127,7 @@ class AzureSemantics:
     def link(self, src: Hashable, dst: Hashable) -> Hashable | None:
         """Same VNet or a peered one where no routed VNet is on the way; else the VNets'
         routes decide (:mod:`pathwarden.providers.routed`)."""
-        return routed.ends(self._routed, src, dst, self._unrouted)
+        return routed.ends(self.routed, src, dst, self._unrouted)
 
     def join(self, link: Hashable, src: Half, src_decisions: tuple[Decision, ...], dst: Half,
              dst_decisions: tuple[Decision, ...]) -> Joined:
@@ -136,17 +135,43 @@ class AzureSemantics:
         destination (network-security-group-how-it-works.md); and, in routed VNets, the
         routes both ways (virtual-networks-udr-overview.md)."""
         if isinstance(link, routed.Ends):
-            return routed.join(self.book, self._routed, self._linked, link, src,
-                               src_decisions, dst, dst_decisions)
+            return routed.join(self, link, src, src_decisions, dst, dst_decisions)
         return two_chains(src, src_decisions, dst, dst_decisions)
 
-    # -- routes --------------------------------------------------------------------------------
-    def _routed(self, vnet: str) -> bool:
+    # -- routes (pathwarden.providers.routed.Network) ------------------------------------------
+    def routed(self, vnet: str) -> bool:
         n = self.networks.get(vnet)
         return n is not None and n.routed
 
-    def _linked(self, a: str, b: str) -> bool:
+    def linked(self, a: str, b: str) -> bool:
         return private_route(self.estate, a, b)
+
+    def appliance(self, target: str) -> Workload | None:
+        """The NIC holding a ``VirtualAppliance`` next hop's address."""
+        if self._holders is None:
+            self._holders = {}
+            for w in self.estate.workloads:
+                if w.cloud == CLOUD:
+                    for a in w.addresses:
+                        self._holders.setdefault(a, w)
+        return self._holders.get(target)
+
+    def own_chain(self, w: Workload, role: Role) -> tuple[FilterStage, ...]:
+        return self._chain(w, Direction.EGRESS if role is Role.SOURCE else Direction.INGRESS)
+
+    def exposure(self, w: Workload) -> tuple[tuple[bool, bool], tuple[bool, bool]]:
+        return (True, True), self._exposure(w)
+
+    def forwarded(self, appliance_net: str, to_net: str) -> bool:
+        """Traffic an appliance forwards into a peered VNet needs that VNet's peering to allow
+        forwarded traffic ("allowForwardedTraffic: Whether the forwarded traffic from the VMs
+        in the local virtual network will be allowed/disallowed in remote virtual network",
+        virtual-network-peering-overview.md)."""
+        if appliance_net == to_net:
+            return True
+        n = self.networks.get(to_net)
+        return n is not None and any(p.remote.lower() == appliance_net.lower()
+                                     and p.allow_forwarded for p in n.peerings)
 
     def _unrouted(self, src: Hashable, dst: Hashable) -> Hashable | None:
         if src is None or dst is None:
@@ -157,17 +182,17 @@ class AzureSemantics:
     def _exposure(self, w: Workload) -> tuple[bool, bool]:
         """Whether the NIC can be reached from the internet (a public IPv4, a public IPv6);
         only a routed VNet looks."""
-        if not self._routed(w.network):
+        if not self.routed(w.network):
             return (False, False)
         return (any(":" not in a for a in w.public_addresses),
                 any(":" in a for a in w.public_addresses))
 
-    def _lookup(self, w: Workload, *, reply: bool) -> HalfStage | None:
+    def lookup(self, w: Workload, *, reply: bool) -> HalfStage | None:
         """The subnet's effective routes: its route table's user routes and the VNet's system
         routes, the most specific prefix first, a user route before a system route of the
         same prefix ("If multiple routes contain the same address prefix, Azure selects ...
         User-defined route, BGP route, System route", virtual-networks-udr-overview.md)."""
-        if not self._routed(w.network):
+        if not self.routed(w.network):
             return None
         tables: list[tuple[RouteTable, int]] = []
         subnet = self.estate.subnets.get(w.subnet)

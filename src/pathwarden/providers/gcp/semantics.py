@@ -147,6 +147,7 @@ class GcpSemantics:
         self._chains: dict[tuple[Hashable, Direction], tuple[FilterStage, ...]] = {}
         self._stages: dict[str, FilterStage] = {}
         self.book = RouteBook(CLOUD, estate.prefix_lists)
+        self._holders: dict[str, Workload] | None = None
         self._tables: dict[str, RouteTable] = {}  # network -> its routes, peering routes too
         self._route_tags: dict[str, set[str]] = {}
         for n in estate.networks.values():
@@ -196,9 +197,7 @@ class GcpSemantics:
             return NO_HALF
         direction = Direction.EGRESS if role is Role.SOURCE else Direction.INGRESS
         stages = [HalfStage(s) for s in self.chain(w, direction)]
-        lookup = self._lookup(w, reply=role is Role.DESTINATION)
-        if lookup is not None:
-            stages.append(lookup)
+        stages.extend(routed.routing_stages(self, w, role))
         return Half(tuple(stages))
 
     def place(self, w: Workload | None) -> Hashable:
@@ -212,20 +211,42 @@ class GcpSemantics:
         """Same VPC network or an active peering where no routed network is on the way
         (different networks otherwise have no route); else the routes decide
         (:mod:`pathwarden.providers.routed`)."""
-        return routed.ends(lambda n: n in self._tables, src, dst, self._unrouted)
+        return routed.ends(self.routed, src, dst, self._unrouted)
 
     def join(self, link: Hashable, src: Half, src_decisions: tuple[Decision, ...], dst: Half,
              dst_decisions: tuple[Decision, ...]) -> Joined:
         """The egress chain at the source and the ingress chain at the destination must both
         let it through; in routed networks, the routes both ways too."""
         if isinstance(link, routed.Ends):
-            return routed.join(self.book, lambda n: n in self._tables, self._linked, link,
-                               src, src_decisions, dst, dst_decisions)
+            return routed.join(self, link, src, src_decisions, dst, dst_decisions)
         return two_chains(src, src_decisions, dst, dst_decisions)
 
-    # -- routes --------------------------------------------------------------------------------
-    def _linked(self, a: str, b: str) -> bool:
+    # -- routes (pathwarden.providers.routed.Network) ------------------------------------------
+    def routed(self, network: str) -> bool:
+        return network in self._tables
+
+    def linked(self, a: str, b: str) -> bool:
         return private_route(self.estate, a, b)
+
+    def appliance(self, target: str) -> Workload | None:
+        """The NIC a ``nextHopInstance`` (its first interface) or ``nextHopIp`` names."""
+        if self._holders is None:
+            self._holders = {}
+            for w in self.estate.workloads:
+                if w.cloud == CLOUD:
+                    for a in w.addresses:
+                        self._holders.setdefault(a, w)
+                    self._holders.setdefault(w.id.rsplit("/", 1)[0], w)
+        return self._holders.get(target)
+
+    def own_chain(self, w: Workload, role: Role) -> tuple[FilterStage, ...]:
+        return self.chain(w, Direction.EGRESS if role is Role.SOURCE else Direction.INGRESS)
+
+    def exposure(self, w: Workload) -> tuple[tuple[bool, bool], tuple[bool, bool]]:
+        return self._exposure(w)
+
+    def forwarded(self, appliance_net: str, to_net: str) -> bool:
+        return True
 
     def _unrouted(self, src: Hashable, dst: Hashable) -> Hashable | None:
         if src is None or dst is None:
@@ -284,7 +305,7 @@ class GcpSemantics:
         return RouteTable(f"{nid}/routes", CLOUD, "network", tuple(routes), network=nid,
                           name=f"{last(nid)} routes")
 
-    def _lookup(self, w: Workload, *, reply: bool) -> HalfStage | None:
+    def lookup(self, w: Workload, *, reply: bool) -> HalfStage | None:
         """The routes that apply to the instance (no tags, or one of its network tags), the
         most specific first, then the lowest priority (vpc/docs/routes, "Routing order");
         subnet routes (own and peered) before any custom route of the same range."""
