@@ -148,9 +148,13 @@ ROUTE_TABLES: dict[str, tuple[str, bool, list[str], list[tuple[str, str]]]] = {
         ("10.10.0.0/16", "local"), ("0.0.0.0/0", TGW)]),
     "app-main": ("app", True, [], [("10.20.0.0/16", "local"), ("0.0.0.0/0", TGW)]),
     "backup-main": ("backup", True, [], [("10.30.0.0/16", "local")]),
-    # no route back to the workstations or app VPCs: only shared-services and S3
-    "backup-private": ("backup", False, ["backup-mgmt-a", "backup-vault-b"], [
+    # the console's subnet: no route back to the workstations or app VPCs, only to
+    # shared-services and S3
+    "backup-private": ("backup", False, ["backup-mgmt-a"], [
         ("10.30.0.0/16", "local"), ("10.0.0.0/16", TGW), (S3_LIST, "vpce:backup-s3")]),
+    # the vault's subnet still routes to the app VPC, for the app servers' legacy push agent
+    "backup-vault": ("backup", False, ["backup-vault-b"], [
+        ("10.30.0.0/16", "local"), ("10.20.0.0/16", TGW), (S3_LIST, "vpce:backup-s3")]),
 }
 
 # the transit gateway: attachments (VPC -> TGW route table it is associated with), and each
