@@ -371,7 +371,7 @@ def network_interfaces() -> Json:
         e.update(Description="", InterfaceType="interface", RequesterManaged=False,
                  SourceDestCheck=True, TagSet=[])
         out.append(_ordered(e))
-    for vpc, (_, subs) in VPCS.items():
+    for _, subs in VPCS.values():
         for subnet in subs:
             for name, ip, kind, desc in _service_enis(subnet):
                 public = NAT[3] if kind == "nat_gateway" else ""
