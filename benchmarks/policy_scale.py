@@ -36,18 +36,14 @@ from typing import Any
 from benchmarks import gen_aws, gen_azure, gen_gcp
 from benchmarks.run import ROOT, floor_seconds
 from benchmarks.tier_policy import apps_and_selector, tier_policy
+from pathwarden.providers.aws import files as aws_files
 
 GENERATORS = {"aws": gen_aws.generate, "azure": gen_azure.generate, "gcp": gen_gcp.generate}
 GIB = 1 << 30
 ROUTING_TARGET = 1.25  # issue 13: routing adds at most 25% to check time
 # the AWS routing files (DESIGN.md, "Routing files"), left out of the plain twin
-ROUTING_FILES = ("describe-route-tables.json", "describe-internet-gateways.json",
-                 "describe-egress-only-internet-gateways.json", "describe-nat-gateways.json",
-                 "describe-transit-gateways.json", "describe-transit-gateway-attachments.json",
-                 "describe-transit-gateway-vpc-attachments.json",
-                 "describe-transit-gateway-route-tables.json", "search-transit-gateway-routes",
-                 "get-transit-gateway-route-table-associations",
-                 "get-transit-gateway-route-table-propagations")
+ROUTING_FILES = (*(f.name for f in aws_files.ROUTE_FILES), aws_files.TGW_ROUTES_DIR,
+                 aws_files.TGW_ASSOCIATIONS_DIR, aws_files.TGW_PROPAGATIONS_DIR)
 
 
 def run_process(args: list[str]) -> tuple[float, int, int]:
