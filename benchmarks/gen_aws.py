@@ -1,13 +1,16 @@
 """Write a synthetic AWS snapshot: the JSON that ``aws ec2 describe-* --output json`` writes.
 
     python -m benchmarks.gen_aws OUT [--enis 20000] [--sgs 5000] [--rules 50000]
-                                     [--subnets 60] [--prefix-lists 20] [--seed 1]
+                                     [--subnets 60] [--prefix-lists 20] [--seed 1] [--routes]
 
 The estate has three VPCs (the first two peered), subnets of /22-/24 in three availability
 zones with one NACL each, applications with web/app/db tiers whose groups reference each other,
 shared groups (bastion, monitoring, ...) referenced by many, and ENIs that carry a tier group
 plus maybe shared ones, so that the number of distinct (group set, subnet) signatures is in the
 low thousands rather than one per ENI. The same seed gives byte-identical files.
+
+``--routes`` also writes the routing files (route tables, gateways, a transit gateway:
+:mod:`benchmarks.aws_routes`); every other file stays byte-identical to the estate without it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.aws_groups import App, Net, build_rules, make_groups
+from benchmarks.aws_routes import RouteSummary, write_routes
 from benchmarks.aws_rules import (
     OWNER,
     REGION,
@@ -54,6 +58,7 @@ class Summary:
     prefix_lists: int
     signatures: int  # distinct (security group set, subnet): the expected equivalence classes
     sg_with_members: int
+    routes: RouteSummary | None = None  # what --routes wrote
 
 
 @dataclass
@@ -106,11 +111,13 @@ def generate(
     prefix_lists: int = 20,
     seed: int = 1,
     sg_rules: bool = True,
+    routes: bool = False,
 ) -> Summary:
     """Write the snapshot files into ``out_dir`` (created if missing) and say what is there.
 
     ``sg_rules`` also writes ``describe-security-group-rules.json`` (the same rules, one object
-    per peer with its ``sgr-`` id), as ``pathwarden discover`` does.
+    per peer with its ``sgr-`` id), as ``pathwarden discover`` does. ``routes`` also writes the
+    routing files (:mod:`benchmarks.aws_routes`), leaving the others as they are without it.
     """
     if min(enis, rules, prefix_lists) < 0 or subnets < 1:
         raise ValueError("counts must be >= 0 and subnets >= 1")
@@ -162,12 +169,14 @@ def generate(
     _write(out / "describe-network-interfaces.json", {"NetworkInterfaces": eni_json})
     reservations = _reservations(plan, eni_json, rng, new_id)
     _write(out / "describe-instances.json", {"Reservations": reservations})
+    routing = write_routes(out, list(nets.values()), subs, lists, eni_json, seed,
+                           _write) if routes else None
 
     signatures = {(tuple(sorted(g.id for g in e.groups)), e.subnet.id) for e in plan}
     members = {g.id for e in plan for g in e.groups}
     return Summary(out, n_vpcs, len(subs), len(nacls), len(groups), rule_count(groups),
                    len(plan), sum(len(r["Instances"]) for r in reservations), len(lists),
-                   len(signatures), len(members))
+                   len(signatures), len(members), routing)
 
 
 # --- ENIs ------------------------------------------------------------------------------------
@@ -466,16 +475,25 @@ def main(argv: list[str] | None = None) -> int:
         ap.add_argument(f"--{name}", type=int, default=default)
     ap.add_argument("--no-sg-rules", action="store_true",
                     help="do not write describe-security-group-rules.json")
+    ap.add_argument("--routes", action="store_true",
+                    help="also write route tables, gateways and a transit gateway")
     a = ap.parse_args(argv)
     try:
         s = generate(a.out, enis=a.enis, sgs=a.sgs, rules=a.rules, subnets=a.subnets,
-                     prefix_lists=a.prefix_lists, seed=a.seed, sg_rules=not a.no_sg_rules)
+                     prefix_lists=a.prefix_lists, seed=a.seed, sg_rules=not a.no_sg_rules,
+                     routes=a.routes)
     except (ValueError, OSError) as e:
         print(f"gen_aws: error: {e}", file=sys.stderr)
         return 1
     print(f"wrote {s.out_dir}: {s.vpcs} VPCs, {s.subnets} subnets, {s.nacls} NACLs, "
           f"{s.security_groups} SGs, {s.rules} rules, {s.enis} ENIs, {s.instances} instances, "
           f"{s.prefix_lists} prefix lists; {s.signatures} distinct (SG set, subnet) signatures")
+    if s.routes is not None:
+        r = s.routes
+        print(f"routes: {r.route_tables} route tables ({r.routes} VPC routes, "
+              f"{r.explicit_subnets} subnets with an explicit table), {r.nat_gateways} NAT "
+              f"gateways, 1 transit gateway ({r.transit_routes} routes), {r.blackholes} "
+              f"blackholes; {r.public_enis} ENIs with a public IP")
     return 0
 
 
