@@ -86,7 +86,7 @@ GROUPS: dict[str, tuple[str, str, list[Rule], list[Rule]]] = {
         ("tcp", 8443, 8443, "10.0.0.0/16", "from the edge proxies in shared-services"),
     ], ALL_OUT),
     "backup-console": ("backup", "Backup management console", [
-        ("tcp", 443, 443, "10.0.1.0/24", "jump hosts (shared-services private subnet)"),
+        ("tcp", 443, 443, "10.0.1.10/32", "jump-1 only (its subnet also holds edge-proxy-2)"),
         ("tcp", 443, 443, "10.10.0.0/16", "legacy: direct access from workstations OPS-5120"),
     ], ALL_OUT),
     "backup-storage": ("backup", "Backup vault storage nodes (NFS)", [
