@@ -29,7 +29,9 @@ def _aws(folder: Path, routes: bool) -> tuple[Any, list[tuple[str, ...]]]:
     from tests.oracle.aws_oracle import AwsOracle
 
     o = AwsOracle(folder, routes=routes)
-    ends = [("eni", e, ip) for e in sorted(o.enis) for ip in o.eni_addresses(e)]
+    ends: list[tuple[str, ...]] = [
+        ("eni", e, ip) for e in sorted(o.enis) for ip in o.eni_addresses(e)
+    ]
     return o, ends
 
 
@@ -37,7 +39,7 @@ def _azure(folder: Path, routes: bool) -> tuple[Any, list[tuple[str, ...]]]:
     from tests.oracle.azure_oracle import AzureOracle
 
     o = AzureOracle(folder, routes=routes)
-    ends = [("nic", n, ip) for n in sorted(o.nics) for ip in o.nic_ips(n)]
+    ends: list[tuple[str, ...]] = [("nic", n, ip) for n in sorted(o.nics) for ip in o.nic_ips(n)]
     return o, ends
 
 
