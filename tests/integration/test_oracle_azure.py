@@ -37,7 +37,7 @@ def test_engine_agrees_with_oracle(est: GeneratedEstate, data: st.DataObject) ->
         folder = est.write(Path(tmp))
         engine = Engine(load_azure_snapshot(folder))
         oracle = AzureOracle(folder)
-        ends = [("nic", nic, ip) for nic, ip in est.nic_ips]
+        ends: list[tuple[str, ...]] = [("nic", nic, ip) for nic, ip in est.nic_ips]
         ends += [("outside", ip) for ip in est.outside]
         pairs = [(a, b) for a in ends for b in ends if a[0] == "nic" or b[0] == "nic"]
         chosen = data.draw(st.lists(st.sampled_from(pairs), min_size=1, max_size=20,

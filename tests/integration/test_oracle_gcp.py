@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,7 +39,7 @@ def test_engine_agrees_with_oracle(est: GeneratedEstate, data: st.DataObject) ->
         folder = est.write(Path(tmp))
         engine = Engine(load_gcp_snapshot(folder))
         oracle = GcpOracle(folder)
-        ends = [("nic", vm, k, ip) for vm, k, ip in est.nics]
+        ends: list[tuple[Any, ...]] = [("nic", vm, k, ip) for vm, k, ip in est.nics]
         ends += [("outside", ip) for ip in est.outside]
         pairs = [(a, b) for a in ends for b in ends
                  if (a[0] == "nic" or b[0] == "nic") and a[-1] != b[-1]]

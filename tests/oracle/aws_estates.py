@@ -6,6 +6,11 @@ inside it, and ENI hosts come from a short list. Rule peers are drawn from the E
 the subnet and VPC CIDRs, non-canonical CIDRs with host bits set (``10.0.1.7/16``), IPv6 CIDRs,
 managed prefix lists and SG references (self, other, stale). The JSON is the standard
 ``aws ec2 describe-*`` CLI output shape (see reference/cloud-semantics.md §1.5).
+
+``aws_estates(routes=True)`` makes most estates routed (up to three VPCs in two Availability
+Zones, peerings, a transit gateway, gateways, public IPs: ``aws_route_estates.py``) and their
+security groups more often open, so that the routing step decides many paths;
+``appliances=True`` adds routes to forwarding ENIs. The default writes no routing file.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
+
+from tests.oracle.aws_route_estates import ZONES, route_files
 
 OWNER = "111122223333"
 HOSTS_V4 = [4, 5, 6, 7, 8, 9, 10, 11, 15, 16, 31, 32, 100, 127, 128, 200, 253, 254]
@@ -75,7 +82,7 @@ def _id(prefix: str, n: int) -> str:
 
 
 def vpc_cidr_v4(i: int) -> str:
-    return f"10.0.{128 * i}.0/17"
+    return f"10.{i // 2}.{128 * (i % 2)}.0/17"
 
 
 def vpc_cidr_v6(i: int) -> str:
@@ -83,7 +90,7 @@ def vpc_cidr_v6(i: int) -> str:
 
 
 def subnet_cidr_v4(i: int, k: int) -> str:
-    return f"10.0.{128 * i + k}.0/24"
+    return f"10.{i // 2}.{128 * (i % 2) + k}.0/24"
 
 
 def subnet_cidr_v6(i: int, k: int) -> str:
@@ -120,9 +127,13 @@ def _port_range(draw: st.DrawFn) -> tuple[int, int]:
 
 
 @st.composite
-def aws_estates(draw: st.DrawFn) -> GeneratedEstate:
-    """One random snapshot: 1-2 VPCs, 1-4 subnets each, 2-8 ENIs, 1-5 SGs, NACLs, peering."""
-    n_vpcs = draw(st.integers(1, 2))
+def aws_estates(
+    draw: st.DrawFn, routes: bool = False, appliances: bool = False
+) -> GeneratedEstate:
+    """One random snapshot: 1-2 VPCs, 1-4 subnets each, 2-8 ENIs, 1-5 SGs, NACLs, peering.
+    ``routes``: most estates (7 in 8) are routed, with 1-3 VPCs and 3-8 ENIs."""
+    routed = routes and not one_in(draw, 8)
+    n_vpcs = draw(st.integers(1, 3)) if routed else draw(st.integers(1, 2))
     vpcs: list[Json] = []
     subnets: list[Json] = []
     v6_of: dict[str, str] = {}  # subnet id -> its /64 (only subnets with IPv6)
@@ -153,12 +164,14 @@ def aws_estates(draw: st.DrawFn) -> GeneratedEstate:
         vpcs.append(vpc)
         for k in range(draw(st.integers(1, 4))):
             sid = _id("subnet", 16 * i + k + 1)
+            zone, zone_id = draw(st.sampled_from(ZONES)) if routed else ZONES[0]
             subnet: Json = {
                 "SubnetId": sid,
                 "VpcId": vpc["VpcId"],
                 "OwnerId": OWNER,
                 "State": "available",
-                "AvailabilityZone": "us-east-1a",
+                "AvailabilityZone": zone,
+                "AvailabilityZoneId": zone_id,
                 "CidrBlock": subnet_cidr_v4(i, k),
                 "Ipv6CidrBlockAssociationSet": [],
             }
@@ -179,8 +192,11 @@ def aws_estates(draw: st.DrawFn) -> GeneratedEstate:
     # ENIs: 1-3 private IPv4 from a short host list, sometimes one IPv6.
     used: set[str] = set()
     enis: list[Json] = []
-    for n in range(draw(st.integers(2, 8))):
+    for n in range(draw(st.integers(3 if routed else 2, 8))):
         subnet = draw(st.sampled_from(subnets))
+        if routed:  # spread over the VPCs: paths between them are what routes decide
+            here = [s for s in subnets if s["VpcId"] == vpcs[n % n_vpcs]["VpcId"]]
+            subnet = draw(st.sampled_from(here))
         prefix = subnet["CidrBlock"].rsplit(".", 1)[0]
         free = [f"{prefix}.{h}" for h in HOSTS_V4 if f"{prefix}.{h}" not in used]
         if not free:
@@ -191,7 +207,7 @@ def aws_estates(draw: st.DrawFn) -> GeneratedEstate:
             "NetworkInterfaceId": _id("eni", n + 1),
             "SubnetId": subnet["SubnetId"],
             "VpcId": subnet["VpcId"],
-            "AvailabilityZone": "us-east-1a",
+            "AvailabilityZone": subnet["AvailabilityZone"],
             "OwnerId": OWNER,
             "Status": "in-use",
             "InterfaceType": "interface",
@@ -217,6 +233,8 @@ def aws_estates(draw: st.DrawFn) -> GeneratedEstate:
             ip6 = draw(st.sampled_from(free6))
             used.add(ip6)
             eni["Ipv6Addresses"] = [{"Ipv6Address": ip6}]
+        if routed and one_in(draw, 3):
+            _public_ip(draw, eni, n)
         enis.append(eni)
 
     hosts_v4 = sorted(a for a in used if ":" not in a)
@@ -251,7 +269,19 @@ def aws_estates(draw: st.DrawFn) -> GeneratedEstate:
     sgs = [
         _security_group(draw, gid, vpcs, sg_ids, list(pl_entries), cidr4, cidr6) for gid in sg_ids
     ]
+    if routed:  # open doors more often, so that the routes decide
+        for sg in sgs:
+            if not one_in(draw, 3):
+                sg["IpPermissions"].append(_allow_everything())
+            if not one_in(draw, 3):
+                sg["IpPermissionsEgress"].append(_allow_everything())
     nacls = _nacls(draw, vpcs, subnets, cidr4, cidr6)
+    if routed:  # open doors more often, so that the routes decide
+        for nacl in nacls:
+            if draw(st.booleans()):
+                for egress in (False, True):
+                    nacl["Entries"].append(_allow_all(1, egress, "CidrBlock", "0.0.0.0/0"))
+                    nacl["Entries"].append(_allow_all(2, egress, "Ipv6CidrBlock", "::/0"))
 
     files: dict[str, Json] = {
         "describe-vpcs.json": {"Vpcs": vpcs},
@@ -260,6 +290,17 @@ def aws_estates(draw: st.DrawFn) -> GeneratedEstate:
         "describe-security-groups.json": {"SecurityGroups": sgs},
         "describe-network-acls.json": {"NetworkAcls": nacls},
     }
+    peerings: list[Json] = []
+    if routed:
+        peerings = _peerings(draw, vpcs)
+        if appliances:  # appliances are forwarding ENIs: set before instances copy them
+            for eni in enis:
+                eni.setdefault("SourceDestCheck", True)
+        pl_families = {
+            pl["PrefixListId"]: (pl["AddressFamily"], pl_entries[pl["PrefixListId"]])
+            for pl in prefix_lists
+        }
+        routing = route_files(draw, vpcs, subnets, enis, peerings, pl_families, appliances)
     if one_in(draw, 4):
         files["describe-instances.json"] = {"Reservations": _instances(draw, enis)}
     if prefix_lists:
@@ -268,7 +309,17 @@ def aws_estates(draw: st.DrawFn) -> GeneratedEstate:
             files[f"get-managed-prefix-list-entries/{pl_id}.json"] = {
                 "Entries": [{"Cidr": c} for c in cidrs]
             }
-    if n_vpcs == 2:
+    if routed:
+        files.update(routing)
+        if peerings or bool(draw(st.booleans())):
+            files["describe-vpc-peering-connections.json"] = {"VpcPeeringConnections": peerings}
+        if one_in(draw, 8) and n_vpcs > 1:  # one VPC's tables left out: it is not routed
+            gone = vpcs[-1]["VpcId"]
+            tables = files["describe-route-tables.json"]["RouteTables"]
+            files["describe-route-tables.json"] = {
+                "RouteTables": [t for t in tables if t["VpcId"] != gone]
+            }
+    elif n_vpcs == 2:
         status = draw(st.sampled_from([None, "active", "active", "pending-acceptance", "deleted"]))
         if status is not None:
             files["describe-vpc-peering-connections.json"] = {
@@ -310,6 +361,47 @@ def _instances(draw: st.DrawFn, enis: list[Json]) -> list[Json]:
         if draw(st.booleans()):
             enis.remove(eni)
     return reservations
+
+
+def _public_ip(draw: st.DrawFn, eni: Json, n: int) -> None:
+    """An Elastic or auto-assigned public IPv4, as describe-network-interfaces writes it: on
+    the ENI and on the private address it maps to (sometimes a secondary one only)."""
+    public = {
+        "IpOwnerId": "amazon",
+        "PublicDnsName": f"ec2-198-51-100-{n + 1}.compute-1.amazonaws.com",
+        "PublicIp": f"198.51.100.{n + 1}",
+    }
+    addresses = eni["PrivateIpAddresses"]
+    if len(addresses) > 1 and one_in(draw, 3):
+        addresses[1]["Association"] = public
+        return
+    eni["Association"] = public
+    addresses[0]["Association"] = public
+
+
+def _peerings(draw: st.DrawFn, vpcs: list[Json]) -> list[Json]:
+    """Some pairs of VPCs peered (mostly active; pending or deleted ones carry nothing)."""
+    out: list[Json] = []
+    for i, a in enumerate(vpcs):
+        for b in vpcs[i + 1 :]:
+            if not one_in(draw, 2):
+                continue
+            status = draw(st.sampled_from(["active", "active", "active", "deleted",
+                                           "pending-acceptance"]))
+            pcx = _peering([a, b], status)
+            pcx["VpcPeeringConnectionId"] = _id("pcx", len(out) + 1)
+            out.append(pcx)
+    return out
+
+
+def _allow_everything() -> Json:
+    return {
+        "IpProtocol": "-1",
+        "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+        "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+        "PrefixListIds": [],
+        "UserIdGroupPairs": [],
+    }
 
 
 def _peering(vpcs: list[Json], status: str) -> Json:

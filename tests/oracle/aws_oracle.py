@@ -17,6 +17,9 @@ The semantics are those of ``docs/aws-semantics.md``; each check cites the AWS p
 - [UIGP] https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_UserIdGroupPair.html
 - [PEER] https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html
 
+The routing step (route tables, transit gateways, gateways, appliances) is in
+:mod:`tests.oracle.aws_routes`; :meth:`AwsOracle.verdict` says which hop decided.
+
 Endpoints are ``("eni", eni_id, ip)`` (one private address of one ENI) or ``("outside", ip)``.
 ``port`` is the destination port for TCP/UDP, ``type * 256 + code`` for ICMP (1) and ICMPv6
 (58), and 0 for every other protocol.
@@ -28,7 +31,9 @@ import ipaddress
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from tests.oracle.aws_routes import AwsRouting, Stretch, Way
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -52,6 +57,15 @@ PLATFORM_ADDRESSES = (
 
 # [IPP]: "IpProtocol: The IP protocol name (tcp, udp, icmp, icmpv6) or number".
 SG_PROTOCOL_NAMES = {"tcp": TCP, "udp": UDP, "icmp": ICMP, "icmpv6": ICMPV6}
+
+
+class Verdict(NamedTuple):
+    """One packet's fate and the hop that decided it (``reason`` is "" when allowed, else e.g.
+    "dropped at tgw-rtb-1: 10.0.128.0/17 blackhole" or "NACL acl-2 (subnet-3) egress")."""
+
+    allowed: bool
+    reason: str
+    trace: tuple[str, ...] = ()
 
 
 class OracleError(Exception):
@@ -79,7 +93,14 @@ def in_cidr(ip: IPAddress, cidr: str) -> bool:
 class AwsOracle:
     """Per-packet verdicts over one snapshot folder (one account and region)."""
 
-    def __init__(self, folder: str | Path, ephemeral: tuple[int, int] = DEFAULT_EPHEMERAL):
+    def __init__(
+        self,
+        folder: str | Path,
+        ephemeral: tuple[int, int] = DEFAULT_EPHEMERAL,
+        routes: bool = True,
+    ):
+        """``routes=False`` ignores the routing files (every VPC unrouted: same VPC or an
+        active peering), to measure how often the routing step changes an answer."""
         self.folder = Path(folder)
         if not (self.folder / "describe-security-groups.json").exists():
             # the files may sit below <account-id>/<region>/ (one account and region here)
@@ -122,6 +143,8 @@ class AwsOracle:
             )
             self.prefix_lists[pl["PrefixListId"]] = [e["Cidr"] for e in entries]
         self._platform = {addr(p) for p in self.platform_addresses()}
+        self.routing = AwsRouting(self.folder, self, enabled=routes)
+        self._ways: dict[tuple[Endpoint, Endpoint], Way] = {}
 
     def _load(self, name: str, key: str, optional: bool = False) -> list[Json]:
         path = self.folder / name
@@ -172,95 +195,105 @@ class AwsOracle:
 
     def allowed(self, src: Endpoint, dst: Endpoint, proto: int, port: int) -> bool:
         """Is this one packet (and, through stateless NACLs, its reply) let through?"""
+        return self.verdict(src, dst, proto, port).allowed
+
+    def way(self, src: Endpoint, dst: Endpoint) -> Way:
+        """The routing step for one pair of ends (the same for every packet between them)."""
+        key = (src, dst)
+        if key not in self._ways:
+            src_eni = self.enis[src[1]] if src[0] == "eni" else None
+            dst_eni = self.enis[dst[1]] if dst[0] == "eni" else None
+            self._ways[key] = self.routing.way(src_eni, dst_eni, addr(src[-1]), addr(dst[-1]))
+        return self._ways[key]
+
+    def verdict(self, src: Endpoint, dst: Endpoint, proto: int, port: int) -> Verdict:
+        """The packet's fate and the hop that decided it."""
         a, b = addr(src[-1]), addr(dst[-1])
         # One address family per flow ([NACL]: "none of the rules for the IPv4 traffic apply to
         # the IPv6 traffic").
         if a.version != b.version:
-            return False
+            return Verdict(False, "address families differ")
         # A workload paired with itself is not a movement path.
         if src[0] == "eni" and dst[0] == "eni" and src[1] == dst[1]:
-            return False
+            return Verdict(False, "a workload and itself")
         # Platform traffic is never an open path ([SEC], [SGR] § Limitation).
         if a in self._platform or b in self._platform:
-            return False
+            return Verdict(False, "platform address")
         src_eni = self.enis[src[1]] if src[0] == "eni" else None
         dst_eni = self.enis[dst[1]] if dst[0] == "eni" else None
-        # Step 1, route precondition (both are ours): same VPC or an active peering.
-        if (
-            src_eni is not None
-            and dst_eni is not None
-            and not self._routable(src_eni["VpcId"], dst_eni["VpcId"])
-        ):
-            return False
-        # NACLs apply "when traffic enters and leaves the subnet, not as it is routed within a
-        # subnet" [NACL]. An outside end always crosses the boundary of our end's subnet.
-        crossing = src_eni is None or dst_eni is None or src_eni["SubnetId"] != dst_eni["SubnetId"]
+        # Step 1, the routing step (aws_routes.py): the packet's way, the reply's way.
+        way = self.way(src, dst)
+        if not way.ok:
+            return Verdict(False, way.reason, way.trace)
         # Step 2: source SGs, egress, towards b.
         if src_eni is not None and not self._sg_allows(src_eni, True, b, proto, port):
-            return False
-        # Step 3: NACL(X) egress (dst b), NACL(Y) ingress (src a).
-        if (
-            crossing
-            and src_eni is not None
-            and not self._nacl_allows(src_eni["SubnetId"], True, b, proto, port)
+            return Verdict(False, f"security groups of {src[1]} (egress)", way.trace)
+        # Appliances on the way: their own SGs, with the packet's original addresses.
+        for box in way.appliances:
+            if not self._sg_allows(self.enis[box], False, a, proto, port):
+                return Verdict(False, f"security groups of appliance {box} (ingress)", way.trace)
+            if not self._sg_allows(self.enis[box], True, b, proto, port):
+                return Verdict(False, f"security groups of appliance {box} (egress)", way.trace)
+        # Step 3: the NACLs the packet crosses: egress entries match the destination b, ingress
+        # entries the source a ([NACL]; [TGWNACL] for the transit legs).
+        for subnet, egress in _legs(way.forward):
+            peer = b if egress else a
+            if not self._nacl_allows(subnet, egress, peer, proto, port):
+                return Verdict(False, self._nacl_name(subnet, egress), way.trace)
+        # Step 4: destination SGs, ingress, from a. Through an appliance a rule that references
+        # a security group does not match ([SGR] middlebox limitation).
+        if dst_eni is not None and not self._sg_allows(
+            dst_eni, False, a, proto, port, refs=not way.appliances
         ):
-            return False
-        if (
-            crossing
-            and dst_eni is not None
-            and not self._nacl_allows(dst_eni["SubnetId"], False, a, proto, port)
-        ):
-            return False
-        # Step 4: destination SGs, ingress, from a.
-        if dst_eni is not None and not self._sg_allows(dst_eni, False, a, proto, port):
-            return False
-        # Step 5: the reply b -> a through the stateless NACLs; SGs are stateful ("Return
-        # traffic is allowed, regardless of the rules" [SEC]), NACLs are not ("responses to
-        # allowed inbound traffic are subject to the rules for outbound traffic" [NACL]).
-        if not crossing:
-            return True
-        return self._return_allowed(src_eni, dst_eni, a, b, proto, port)
+            return Verdict(False, f"security groups of {dst[1]} (ingress)", way.trace)
+        # Step 5: the reply b -> a through the stateless NACLs on its way back; SGs are stateful
+        # ("Return traffic is allowed, regardless of the rules" [SEC]), NACLs are not
+        # ("responses to allowed inbound traffic are subject to the rules for outbound traffic"
+        # [NACL]).
+        legs = _legs(way.reply)
+        if legs and not self._return_allowed(legs, a, b, proto, port):
+            return Verdict(False, "return path: no reply packet passes the NACLs "
+                           + ", ".join(self._nacl_name(s, e) for s, e in legs), way.trace)
+        return Verdict(True, "", way.trace)
+
+    def _nacl_name(self, subnet: str, egress: bool) -> str:
+        nacl = self._nacl_of(subnet)
+        name = nacl["NetworkAclId"] if nacl else "no NACL"
+        return f"NACL {name} ({subnet}) {'egress' if egress else 'ingress'}"
 
     def _return_allowed(
-        self,
-        src_eni: Json | None,
-        dst_eni: Json | None,
-        a: IPAddress,
-        b: IPAddress,
-        proto: int,
-        port: int,
+        self, legs: list[tuple[str, bool]], a: IPAddress, b: IPAddress, proto: int, port: int
     ) -> bool:
-        """One reply packet that both NACLs on the way back allow is enough."""
-        candidates = self._reply_candidates(src_eni, dst_eni, proto, port)
+        """One reply packet b -> a that every NACL leg on its way allows is enough: egress
+        entries match its destination a, ingress entries its source b."""
+        candidates = self._reply_candidates({s for s, _ in legs}, proto, port)
         if candidates is None:
             return True
         for r_proto, r_port in candidates:
-            ok = True
-            if dst_eni is not None:  # the reply leaves subnet Y towards a: NACL(Y) egress
-                ok = self._nacl_allows(dst_eni["SubnetId"], True, a, r_proto, r_port)
-            if ok and src_eni is not None:  # and enters subnet X from b: NACL(X) ingress
-                ok = self._nacl_allows(src_eni["SubnetId"], False, b, r_proto, r_port)
-            if ok:
+            if all(
+                self._nacl_allows(subnet, egress, a if egress else b, r_proto, r_port)
+                for subnet, egress in legs
+            ):
                 return True
         return False
 
     def _reply_candidates(
-        self, src_eni: Json | None, dst_eni: Json | None, proto: int, port: int
+        self, subnets: set[str], proto: int, port: int
     ) -> list[tuple[int, int]] | None:
         """The reply packets of which one must pass; ``None`` when no reply is needed."""
         if proto in (TCP, UDP):
             # The reply goes to the client's ephemeral source port e; the attacker picks e, so
-            # one e in the range that both NACLs allow is enough. Looping over all 64512 ports
+            # one e in the range that every NACL allows is enough. Looping over all 64512 ports
             # would be correct but slow. Shortcut: a NACL first-match verdict, as a function of
             # e alone (everything else fixed), can only change where some entry's PortRange
             # starts (From) or just after it ends (To + 1); between two such boundaries every e
-            # matches exactly the same entries, so the verdict of both NACLs is constant there.
+            # matches exactly the same entries, so the verdict of every NACL is constant there.
             # Checking the range start plus every boundary inside the range therefore visits
             # one e of every constant piece.
             lo, hi = self.ephemeral
             points = {lo}
-            for eni in (src_eni, dst_eni):
-                nacl = self._nacl_of(eni["SubnetId"]) if eni is not None else None
+            for subnet in sorted(subnets):
+                nacl = self._nacl_of(subnet)
                 for entry in nacl.get("Entries", []) if nacl else []:
                     pr = entry.get("PortRange")
                     if pr:
@@ -276,38 +309,28 @@ class AwsOracle:
         # Any other protocol: the same protocol must be allowed back (no ports).
         return [(proto, 0)]
 
-    # ------------------------------------------------------------------ route precondition
-
-    def _routable(self, vpc_a: str, vpc_b: str) -> bool:
-        """Same VPC, or an *active* peering between them (``Status.Code == "active"``); other
-        routes (transit gateways) are not modelled."""
-        if vpc_a == vpc_b:
-            return True
-        for pc in self.peerings:
-            if pc.get("Status", {}).get("Code") != "active":
-                continue
-            ends = {pc["RequesterVpcInfo"]["VpcId"], pc["AccepterVpcInfo"]["VpcId"]}
-            if ends == {vpc_a, vpc_b}:
-                return True
-        return False
-
     # ------------------------------------------------------------------ security groups
 
-    def _sg_allows(self, eni: Json, egress: bool, peer: IPAddress, proto: int, port: int) -> bool:
+    def _sg_allows(
+        self, eni: Json, egress: bool, peer: IPAddress, proto: int, port: int, refs: bool = True
+    ) -> bool:
         """Union of every rule of every SG on the ENI: "the rules from each security group are
         aggregated to form a single set of rules" and SGs "evaluate all rules before deciding"
-        [SGR], [SEC]. Allow rules only; nothing matching = not allowed."""
+        [SGR], [SEC]. Allow rules only; nothing matching = not allowed. ``refs=False``: rules
+        naming a security group match nothing (a flow through an appliance, [SGR])."""
         for gid in [g["GroupId"] for g in eni.get("Groups", [])]:
             sg = self.security_groups.get(gid)
             if sg is None:
                 continue
             perms = sg.get("IpPermissionsEgress" if egress else "IpPermissions", [])
             for perm in perms:
-                if _sg_traffic_matches(perm, proto, port) and self._sg_peer_matches(perm, peer):
+                if _sg_traffic_matches(perm, proto, port) and self._sg_peer_matches(
+                    perm, peer, refs
+                ):
                     return True
         return False
 
-    def _sg_peer_matches(self, perm: Json, peer: IPAddress) -> bool:
+    def _sg_peer_matches(self, perm: Json, peer: IPAddress, refs: bool = True) -> bool:
         """One IpPermission's peers are OR'd: IpRanges, Ipv6Ranges, PrefixListIds and
         UserIdGroupPairs ([IPP])."""
         for r in perm.get("IpRanges", []):
@@ -320,7 +343,7 @@ class AwsOracle:
             for cidr in self.prefix_lists.get(r["PrefixListId"], []):
                 if in_cidr(peer, cidr):
                     return True
-        for r in perm.get("UserIdGroupPairs", []):
+        for r in perm.get("UserIdGroupPairs", []) if refs else []:
             # [UIGP] PeeringStatus; [PEER]: the peering must be active, else the rule is stale.
             if r.get("PeeringStatus") not in (None, "active"):
                 continue
@@ -369,6 +392,10 @@ class AwsOracle:
             if _nacl_entry_matches(entry, peer, proto, port):
                 return bool(entry["RuleAction"] == "allow")
         return False
+
+
+def _legs(way: tuple[Stretch, ...]) -> list[tuple[str, bool]]:
+    return [leg for stretch in way for leg in stretch.legs()]
 
 
 def _sg_traffic_matches(perm: Json, proto: int, port: int) -> bool:

@@ -7,6 +7,12 @@ CLI's flattened list, and references sometimes differ in case (ARM ids are case-
 Rules use singular and plural fields, service tags, ASGs, source ports, every protocol, and the
 default rules are present or left out (the loader and the oracle both add them). Admin rules use
 Allow, AlwaysAllow and Deny.
+
+``azure_estates(routes=True)`` makes most estates routed: ``network-route-table-list.json``
+(user-defined routes with VnetLocal, Internet, VirtualNetworkGateway, None and, with
+``appliances=True``, VirtualAppliance next hops; associated from both sides), public IPs in
+``network-public-ip-list.json`` and ``enableIPForwarding`` on NICs. Route names are unique
+per table and so are address prefixes (Azure refuses duplicates), so no tie is generated.
 """
 
 from __future__ import annotations
@@ -85,8 +91,11 @@ def recase(draw: st.DrawFn, arm_id: str) -> str:
 
 
 @st.composite
-def azure_estates(draw: st.DrawFn) -> GeneratedEstate:
-    n_vnets = draw(st.integers(1, 3))
+def azure_estates(
+    draw: st.DrawFn, routes: bool = False, appliances: bool = False
+) -> GeneratedEstate:
+    routed = routes and draw(st.integers(0, 7)) != 3
+    n_vnets = draw(st.integers(2 if routed else 1, 3))
     vnets: list[Json] = []
     subnets: list[tuple[Json, int, int, bool]] = []  # (subnet, vnet index, k, has v6)
     for i in range(n_vnets):
@@ -109,7 +118,7 @@ def azure_estates(draw: st.DrawFn) -> GeneratedEstate:
                 if len(prefixes) > 1
                 else {"addressPrefix": prefixes[0]}
             )
-            s = {"id": f"{vnet['id']}/subnets/s{k}", "name": f"s{k}", "properties": sp}
+            s: Json = {"id": f"{vnet['id']}/subnets/s{k}", "name": f"s{k}", "properties": sp}
             vnet["properties"]["subnets"].append(s)
             subnets.append((s, i, k, v6))
         vnets.append(vnet)
@@ -149,8 +158,10 @@ def azure_estates(draw: st.DrawFn) -> GeneratedEstate:
     ]
     n_nsgs = draw(st.integers(1, 4))
     nsg_ids = [rid("rg0", "networkSecurityGroups", f"nsg{n}") for n in range(n_nsgs)]
-    for n in range(draw(st.integers(2, 7))):
+    for n in range(draw(st.integers(3 if routed else 2, 7))):
         s, i, k, v6 = draw(st.sampled_from(subnets))
+        if routed:  # spread over the VNets: paths between them are what routes decide
+            s, i, k, v6 = draw(st.sampled_from([x for x in subnets if x[1] == n % n_vnets]))
         free = [h for h in HOSTS if f"10.{i}.{k}.{h}" not in used]
         if not free:
             continue
@@ -198,6 +209,11 @@ def azure_estates(draw: st.DrawFn) -> GeneratedEstate:
             }
 
     nsgs = [_nsg(draw, nid, pool, asgs) for nid in nsg_ids]
+    if routed:  # open doors more often, so that the routes decide
+        for nsg in nsgs:
+            for direction in ("Inbound", "Outbound"):
+                if draw(st.booleans()):
+                    nsg["properties"]["securityRules"].append(_allow_all(nsg["id"], direction))
     files: dict[str, Any] = {
         "network-vnet-list.json": shaped(draw, vnets),
         "network-nic-list.json": shaped(draw, nics),
@@ -227,6 +243,8 @@ def azure_estates(draw: st.DrawFn) -> GeneratedEstate:
                 {"id": "Sql", "name": "Sql", "properties": {"addressPrefixes": ["8.8.8.0/24"]}},
             ]
         }
+    if routed:
+        files.update(route_files(draw, vnets, nics, subnets, appliances))
     for i, vnet in enumerate(vnets):
         if draw(st.booleans()):
             rules = [_admin_rule(draw, vnet["id"], n, pool) for n in range(draw(st.integers(1, 4)))]
@@ -245,6 +263,89 @@ def azure_estates(draw: st.DrawFn) -> GeneratedEstate:
         "fd00:0:0:0::99",
     ]
     return GeneratedEstate(files, nic_ips, outside)
+
+
+def _allow_all(nsg_id: str, direction: str) -> Json:
+    name = f"allow-all-{direction.lower()}"
+    return {"id": f"{nsg_id}/securityRules/{name}", "name": name, "properties": {
+        "priority": 4000, "direction": direction, "access": "Allow", "protocol": "*",
+        "sourceAddressPrefix": "*", "destinationAddressPrefix": "*",
+        "sourcePortRange": "*", "destinationPortRange": "*"}}
+
+
+def route_files(
+    draw: st.DrawFn,
+    vnets: list[Json],
+    nics: list[Json],
+    subnets: list[tuple[Json, int, int, bool]],
+    appliances: bool,
+) -> dict[str, Any]:
+    """Route tables (associated through the subnet's ``routeTable`` and the table's
+    ``subnets``), public IPs on some NICs, ``enableIPForwarding`` on the appliances."""
+    boxes: list[Json] = []
+    for nic in nics:
+        nic["properties"]["enableIPForwarding"] = False
+    if appliances:
+        for nic in nics:
+            if draw(st.integers(0, 3)) == 1:
+                boxes.append(nic)
+                nic["properties"]["enableIPForwarding"] = draw(st.integers(0, 4)) != 2
+    box_subnets = {
+        c["properties"]["subnet"]["id"].lower()
+        for b in boxes for c in b["properties"]["ipConfigurations"]
+    }
+    prefixes = ["0.0.0.0/0", "8.8.8.0/24", "10.9.0.0/16", "20.60.0.0/16", "::/0"]
+    for v in vnets:
+        prefixes += v["properties"]["addressSpace"]["addressPrefixes"]
+    for sub, *_ in subnets:
+        sp = sub["properties"]
+        prefixes.append(sp.get("addressPrefix") or sp["addressPrefixes"][0])
+    tables: list[Json] = []
+    for t in range(draw(st.integers(1, 3))):
+        tid = rid("rg0", "routeTables", f"rt{t}")
+        chosen = draw(st.lists(st.sampled_from(prefixes), min_size=1, max_size=4, unique=True))
+        routes = []
+        for n, prefix in enumerate(chosen):
+            hops = ["None", "VnetLocal", "Internet", "VirtualNetworkGateway"]
+            if boxes:
+                hops = ["VirtualAppliance", "VirtualAppliance", *hops]
+            hop = draw(st.sampled_from(hops))
+            rp: Json = {"addressPrefix": prefix, "nextHopType": hop,
+                        "provisioningState": "Succeeded"}
+            if hop == "VirtualAppliance":
+                box = draw(st.sampled_from(boxes))
+                rp["nextHopIpAddress"] = box["properties"]["ipConfigurations"][0][
+                    "properties"]["privateIPAddress"]
+            routes.append({"id": f"{tid}/routes/r{n}", "name": f"r{n}", "properties": rp})
+        tables.append({"id": tid, "name": f"rt{t}", "location": "westeurope",
+                       "properties": {"routes": routes, "subnets": [],
+                                      "disableBgpRoutePropagation": False}})
+    for sub, *_ in subnets:
+        # a subnet holding an appliance takes no table with appliance routes: no chains
+        usable = [t for t in tables if sub["id"].lower() not in box_subnets or not any(
+            r["properties"]["nextHopType"] == "VirtualAppliance"
+            for r in t["properties"]["routes"])]
+        if not usable or draw(st.integers(0, 3)) == 0:
+            continue
+        table = draw(st.sampled_from(usable))
+        sub["properties"]["routeTable"] = {"id": recase(draw, table["id"])}
+        table["properties"]["subnets"].append({"id": sub["id"]})
+    pips: list[Json] = []
+    for n, nic in enumerate(nics):
+        if draw(st.integers(0, 2)) != 1:
+            continue
+        config = nic["properties"]["ipConfigurations"][0]
+        pid = rid("rg1", "publicIPAddresses", f"pip{n}")
+        pp: Json = {"ipAddress": f"20.1.2.{n + 10}", "publicIPAddressVersion": "IPv4",
+                    "publicIPAllocationMethod": "Static"}
+        if draw(st.booleans()):
+            pp["ipConfiguration"] = {"id": config["id"]}
+        if "ipConfiguration" not in pp or draw(st.booleans()):
+            config["properties"]["publicIPAddress"] = {"id": recase(draw, pid)}
+        pips.append({"id": pid, "name": f"pip{n}", "location": "westeurope",
+                     "properties": pp})
+    return {"network-route-table-list.json": shaped(draw, tables),
+            "network-public-ip-list.json": shaped(draw, pips)}
 
 
 def _address(draw: st.DrawFn, pool: list[str], tags: bool = True) -> str:

@@ -17,6 +17,9 @@ The semantics are those of ``docs/azure-semantics.md``; each check cites its sou
   AlwaysAllow terminate; Allow continues to the NSGs)
 - [SPEC] networkSecurityGroup.json (field names, singular/plural alternatives)
 
+The routing step (user-defined and system routes, peering routes, appliances, public IPs) is in
+:mod:`tests.oracle.azure_routes`; :meth:`AzureOracle.verdict` says which hop decided.
+
 Endpoints are ``("nic", nic_id, ip)`` or ``("outside", ip)``. ``port`` is the destination port
 for TCP/UDP, ``type * 256 + code`` for ICMP/ICMPv6, 0 otherwise.
 """
@@ -27,7 +30,9 @@ import ipaddress
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from tests.oracle.azure_routes import AzureRouting, Hop
 
 Json = dict[str, Any]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -73,8 +78,17 @@ def listing(path: Path) -> list[Json]:
     return list(data)
 
 
+class Verdict(NamedTuple):
+    """One packet's fate and the hop that decided it ("" when allowed)."""
+
+    allowed: bool
+    reason: str
+    trace: tuple[str, ...] = ()
+
+
 class AzureOracle:
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, routes: bool = True) -> None:
+        """``routes=False`` ignores the routing files (same VNet or a connected peering)."""
         self.folder = Path(folder)
         self.vnets = {low(v["id"]): v for v in listing(self.folder / "network-vnet-list.json")}
         self.nics = {low(n["id"]): n for n in listing(self.folder / "network-nic-list.json")}
@@ -90,6 +104,8 @@ class AzureOracle:
             f = self.folder / "network-manager-effective-admin-rules" / rg / f"{v['name']}.json"
             if f.exists():
                 self.admin[vid] = listing(f)
+        self.routing = AzureRouting(self.folder, self, enabled=routes)
+        self._ways: dict[tuple[tuple[str, ...], tuple[str, ...]], Hop] = {}
 
     # ------------------------------------------------------------------ facts
     def nic_ips(self, nic_id: str) -> list[str]:
@@ -105,7 +121,8 @@ class AzureOracle:
         for v in self.vnets.values():
             for s in p(v).get("subnets", []):
                 if low(s["id"]) == subnet_id:
-                    return s
+                    found: Json = s
+                    return found
         return None
 
     def connected_peers(self, vnet_id: str) -> set[str]:
@@ -170,14 +187,14 @@ class AzureOracle:
     def ports_of(items: list[str]) -> list[tuple[int, int]] | None:
         """[SPEC] "Integer or range between 0 and 65535. Asterisk '*' ... all ports".
         None = every port (also when the ranges together cover 0-65535)."""
-        out = []
+        out: list[tuple[int, int]] = []
         for item in items:
             for part in item.split(","):
                 part = part.strip()
                 if part in ("*", ""):
                     return None
-                lo, _, hi = part.partition("-")
-                out.append((int(lo), int(hi or lo)))
+                first, _, last = part.partition("-")
+                out.append((int(first), int(last or first)))
         if not out:
             return None
         covered = -1
@@ -329,19 +346,41 @@ class AzureOracle:
 
     # ------------------------------------------------------------------ the verdict
     def allowed(self, src: tuple[str, ...], dst: tuple[str, ...], proto: int, port: int) -> bool:
+        return self.verdict(src, dst, proto, port).allowed
+
+    def way(self, src: tuple[str, ...], dst: tuple[str, ...]) -> Hop:
+        """The routing step for one pair of ends (the same for every packet between them)."""
+        key = (src, dst)
+        if key not in self._ways:
+            src_nic = self.nics[low(src[1])] if src[0] == "nic" else None
+            dst_nic = self.nics[low(dst[1])] if dst[0] == "nic" else None
+            a, b = ipaddress.ip_address(src[-1]), ipaddress.ip_address(dst[-1])
+            self._ways[key] = self.routing.way(src_nic, dst_nic, a, b)
+        return self._ways[key]
+
+    def verdict(
+        self, src: tuple[str, ...], dst: tuple[str, ...], proto: int, port: int
+    ) -> Verdict:
         a, b = ipaddress.ip_address(src[-1]), ipaddress.ip_address(dst[-1])
         if a.version != b.version:
-            return False
+            return Verdict(False, "address families differ")
         if src[0] == "nic" and dst[0] == "nic" and low(src[1]) == low(dst[1]):
-            return False  # a workload and itself: not a movement path
+            return Verdict(False, "a workload and itself")  # not a movement path
         if a in PLATFORM or b in PLATFORM:
-            return False  # [OVR] platform addresses are not subject to NSGs
+            return Verdict(False, "platform address")  # [OVR] not subject to NSGs
         src_nic = self.nics[low(src[1])] if src[0] == "nic" else None
         dst_nic = self.nics[low(dst[1])] if dst[0] == "nic" else None
-        if src_nic is not None and dst_nic is not None:
-            va, vb = self.nic_vnet(src_nic), self.nic_vnet(dst_nic)
-            if va != vb and vb not in self.connected_peers(va):
-                return False  # no route between unpeered VNets
+        way = self.way(src, dst)  # the routing step (azure_routes.py)
+        if not way.ok:
+            return Verdict(False, way.reason, way.trace)
         if src_nic is not None and not self.chain_allows(src_nic, "Outbound", a, b, proto, port):
-            return False
-        return dst_nic is None or self.chain_allows(dst_nic, "Inbound", a, b, proto, port)
+            return Verdict(False, f"outbound chain of {src_nic['name']}", way.trace)
+        for box in way.appliances:  # an appliance's own chains, original addresses
+            nic = self.nics[box]
+            for direction in ("Inbound", "Outbound"):
+                if not self.chain_allows(nic, direction, a, b, proto, port):
+                    return Verdict(False, f"{direction.lower()} chain of appliance "
+                                          f"{nic['name']}", way.trace)
+        if dst_nic is not None and not self.chain_allows(dst_nic, "Inbound", a, b, proto, port):
+            return Verdict(False, f"inbound chain of {dst_nic['name']}", way.trace)
+        return Verdict(True, "", way.trace)

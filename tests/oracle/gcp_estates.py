@@ -8,6 +8,12 @@ lists so that rules hit them. VPC rules use every protocol form, port lists and 
 ranges OR tags OR service accounts, target tags or service accounts, destination ranges,
 disabled rules and colliding priorities (deny-wins ties); policies use allow, deny and
 goto_next, target networks and service accounts. Files are gcloud lists or REST pages.
+
+``gcp_estates(routes=True)`` makes most estates routed (``gcp_route_estates.py``): routes.json
+with subnet routes, the default route, custom static routes with priorities and tags (next hop
+the default internet gateway or a VPN tunnel; with ``appliances=True`` an instance or an IP),
+listed peering routes, peerings that export and import custom routes, routers.json with Cloud
+NAT, external IPs (``accessConfigs[].natIP``) and ``canIpForward``.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
+
+from tests.oracle.gcp_route_estates import open_rules, route_files
 
 Json = dict[str, Any]
 PROJECT = "oracle-proj"
@@ -41,6 +49,7 @@ class GeneratedEstate:
     files: dict[str, Any]
     nics: list[tuple[str, int, str]] = field(default_factory=list)  # (instance, index, ip)
     outside: list[str] = field(default_factory=list)
+    vms: list[Json] = field(default_factory=list)
 
     def write(self, folder: Path) -> Path:
         for name, doc in self.files.items():
@@ -68,8 +77,11 @@ def l4(draw: st.DrawFn, key: str) -> list[Json]:
 
 
 @st.composite
-def gcp_estates(draw: st.DrawFn) -> GeneratedEstate:
+def gcp_estates(
+    draw: st.DrawFn, routes: bool = False, appliances: bool = False
+) -> GeneratedEstate:
     est = GeneratedEstate(files={}, outside=list(OUTSIDE))
+    routed = routes and draw(st.integers(0, 7)) != 3
     peering = draw(st.sampled_from(["none", "active", "inactive"]))
     networks = []
     for name in NETWORKS:
@@ -81,6 +93,9 @@ def gcp_estates(draw: st.DrawFn) -> GeneratedEstate:
         if peering == "active" or (peering == "inactive" and name == "net-a"):
             n["peerings"] = [{"name": f"to-{other}", "network": f"{BASE}/global/networks/{other}",
                               "state": "ACTIVE" if peering == "active" else "INACTIVE"}]
+            if routed:
+                n["peerings"][0]["exportCustomRoutes"] = draw(st.booleans())
+                n["peerings"][0]["importCustomRoutes"] = draw(st.booleans())
         networks.append(n)
     est.files["networks.json"] = shaped(draw, networks)
     subnets = []
@@ -95,8 +110,11 @@ def gcp_estates(draw: st.DrawFn) -> GeneratedEstate:
                 s["ipv6CidrRange"] = f"{v6}/64"
             subnets.append(s)
     est.files["subnets.json"] = shaped(draw, subnets)
-    est.files["instances.json"] = _instances(draw, est)
+    est.files["instances.json"] = _instances(draw, est, routed, appliances)
     rules = [_firewall(draw, i) for i in range(draw(st.integers(0, 7)))]
+    if routed:
+        rules += open_rules(draw)
+        est.files.update(route_files(draw, networks, subnets, est.vms, appliances))
     est.files["firewall-rules.json"] = shaped(draw, rules)
     policies = [_network_policy(draw, i) for i in range(draw(st.integers(0, 2)))]
     if policies:
@@ -107,9 +125,10 @@ def gcp_estates(draw: st.DrawFn) -> GeneratedEstate:
     return est
 
 
-def _instances(draw: st.DrawFn, est: GeneratedEstate) -> Any:
+def _instances(draw: st.DrawFn, est: GeneratedEstate, routed: bool = False,
+               appliances: bool = False) -> Any:
     used: set[str] = set()
-    vms = []
+    vms: list[Json] = []
     for i in range(draw(st.integers(2, 4))):
         zone = draw(st.sampled_from(ZONES))
         region = zone.rsplit("-", 1)[0]
@@ -137,6 +156,9 @@ def _instances(draw: st.DrawFn, est: GeneratedEstate) -> Any:
                     "tags": {"items": draw(st.lists(st.sampled_from(TAGS), max_size=2,
                                                     unique=True))},
                     "serviceAccounts": [{"email": sa}] if sa else []})
+    if routed:
+        _exposure(draw, vms, appliances)
+    est.vms = vms
     if draw(st.booleans()):
         by_zone: dict[str, Json] = {}
         for vm in vms:
@@ -144,6 +166,29 @@ def _instances(draw: st.DrawFn, est: GeneratedEstate) -> Any:
                                {"instances": []})["instances"].append(vm)
         return {"kind": "compute#instanceAggregatedList", "items": by_zone}
     return vms
+
+
+def _exposure(draw: st.DrawFn, vms: list[Json], appliances: bool) -> None:
+    """External IPs on some NICs; ``canIpForward`` on every instance; with ``appliances`` one
+    single-NIC instance (tag ``fw``, which no route names) that mostly forwards."""
+    for i, vm in enumerate(vms):
+        vm["canIpForward"] = False
+        for k, nic in enumerate(vm["networkInterfaces"]):
+            if draw(st.integers(0, 2)) == 1:
+                nic["accessConfigs"] = [{"kind": "compute#accessConfig", "name": "external-nat",
+                                         "type": "ONE_TO_ONE_NAT", "networkTier": "PREMIUM",
+                                         "natIP": f"34.1.{i}.{k + 10}"}]
+            if nic.get("ipv6Address") and draw(st.integers(0, 3)) == 1:
+                nic["ipv6AccessConfigs"] = [{"kind": "compute#accessConfig",
+                                             "name": "external-ipv6", "type": "DIRECT_IPV6",
+                                             "externalIpv6": f"2600:1900:{i}::{k + 1}",
+                                             "externalIpv6PrefixLength": 96}]
+    singles = [vm for vm in vms if len(vm["networkInterfaces"]) == 1]
+    if appliances and singles and draw(st.integers(0, 3)) != 0:
+        box = draw(st.sampled_from(singles))
+        box["canIpForward"] = draw(st.integers(0, 4)) != 2
+        box["tags"] = {"items": ["fw"]}
+        box["labels"] = {"role": "appliance"}
 
 
 def _firewall(draw: st.DrawFn, i: int) -> Json:

@@ -17,6 +17,10 @@ The semantics are those of ``docs/gcp-semantics.md``; each check cites its sourc
 - [FPR] FirewallPolicyRule (match.srcIpRanges/destIpRanges/layer4Configs, targetResources,
   targetServiceAccounts, actions allow/deny/goto_next)
 
+The routing step (routes by tag and priority, peering routes, Cloud NAT, external IPs,
+next-hop instances) is in :mod:`tests.oracle.gcp_routes`; :meth:`GcpOracle.verdict` says
+which hop decided.
+
 Endpoints are ``("nic", instance_name, nic_index, ip)`` or ``("outside", ip)``. ``port`` is the
 destination port for TCP/UDP/SCTP, ``type * 256 + code`` for ICMP/ICMPv6, 0 otherwise.
 """
@@ -27,7 +31,9 @@ import ipaddress
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from tests.oracle.gcp_routes import GcpRouting, Hop
 
 Json = dict[str, Any]
 METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd20:ce::254")}
@@ -59,8 +65,17 @@ def listed(path: Path, kind: str = "items") -> list[Json]:
     return list(data)
 
 
+class Verdict(NamedTuple):
+    """One packet's fate and the hop that decided it ("" when allowed)."""
+
+    allowed: bool
+    reason: str
+    trace: tuple[str, ...] = ()
+
+
 class GcpOracle:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, routes: bool = True) -> None:
+        """``routes=False`` ignores the routing files (same network or an active peering)."""
         self.networks = {tail(n["selfLink"]): n for n in listed(folder / "networks.json")}
         self.instances = listed(folder / "instances.json", "instances")
         self.firewalls = listed(folder / "firewall-rules.json")
@@ -68,6 +83,8 @@ class GcpOracle:
         hier = listed(folder / "firewall-policies.json")
         # [ORD] organization policy first, then folders top-down (the file's order)
         self.hierarchy = [p for p in hier if self._org(p)] + [p for p in hier if not self._org(p)]
+        self.routing = GcpRouting(folder, self, enabled=routes)
+        self._ways: dict[tuple[tuple[Any, ...], tuple[Any, ...]], Hop] = {}
 
     @staticmethod
     def _org(policy: Json) -> bool:
@@ -76,31 +93,43 @@ class GcpOracle:
 
     def nic(self, name: str, index: int) -> tuple[Json, Json]:
         vm = next(i for i in self.instances if i["name"] == name)
-        return vm, vm["networkInterfaces"][index]
+        nic: Json = vm["networkInterfaces"][index]
+        return vm, nic
 
     # -- the question --------------------------------------------------------------------------
     def allowed(self, src: tuple[Any, ...], dst: tuple[Any, ...], proto: int, port: int) -> bool:
+        return self.verdict(src, dst, proto, port).allowed
+
+    def way(self, src: tuple[Any, ...], dst: tuple[Any, ...]) -> Hop:
+        """The routing step for one pair of ends (the same for every packet between them)."""
+        if (src, dst) not in self._ways:
+            a, b = ipaddress.ip_address(src[-1]), ipaddress.ip_address(dst[-1])
+            self._ways[(src, dst)] = self.routing.way(src, dst, a, b)
+        return self._ways[(src, dst)]
+
+    def verdict(self, src: tuple[Any, ...], dst: tuple[Any, ...], proto: int,
+                port: int) -> Verdict:
         s_ip, d_ip = ipaddress.ip_address(src[-1]), ipaddress.ip_address(dst[-1])
         if s_ip.version != d_ip.version:
-            return False
+            return Verdict(False, "address families differ")
         if d_ip in METADATA or s_ip in METADATA:  # [VPC] metadata server: never a path
-            return False
-        if src[0] == "nic" and dst[0] == "nic":
-            if (src[1], src[2]) == (dst[1], dst[2]):
-                return False  # a NIC with itself is no movement path
-            a = tail(self.nic(src[1], src[2])[1]["network"])
-            b = tail(self.nic(dst[1], dst[2])[1]["network"])
-            if a != b and not (self._peered(a, b) or self._peered(b, a)):
-                return False  # different networks, no active peering: no route
+            return Verdict(False, "metadata server")
+        if src[0] == "nic" and dst[0] == "nic" and (src[1], src[2]) == (dst[1], dst[2]):
+            return Verdict(False, "a NIC and itself")  # no movement path
+        way = self.way(src, dst)  # the routing step (gcp_routes.py)
+        if not way.ok:
+            return Verdict(False, way.reason, way.trace)
         packet = (s_ip, d_ip, proto, port)
         if src[0] == "nic" and not self.decide(src[1], src[2], "EGRESS", packet):
-            return False
-        return not (dst[0] == "nic" and not self.decide(dst[1], dst[2], "INGRESS", packet))
-
-    def _peered(self, a: str, b: str) -> bool:
-        n = self.networks.get(a, {})
-        return any(tail(p["network"]) == b and p.get("state", "ACTIVE") == "ACTIVE"
-                   for p in n.get("peerings", []))
+            return Verdict(False, f"egress rules of {src[1]} nic{src[2]}", way.trace)
+        for name, k in way.appliances:  # an appliance's own rules, original addresses
+            for direction in ("INGRESS", "EGRESS"):
+                if not self.decide(name, k, direction, packet):
+                    return Verdict(False, f"{direction.lower()} rules of appliance {name}",
+                                   way.trace)
+        if dst[0] == "nic" and not self.decide(dst[1], dst[2], "INGRESS", packet):
+            return Verdict(False, f"ingress rules of {dst[1]} nic{dst[2]}", way.trace)
+        return Verdict(True, "", way.trace)
 
     # -- one NIC, one direction: tiers ---------------------------------------------------------
     def decide(self, name: str, index: int, direction: str, packet: tuple[Any, ...]) -> bool:
@@ -149,7 +178,7 @@ class GcpOracle:
     @staticmethod
     def _action(rule: Json) -> str:
         if "_policy" in rule:
-            return rule["action"]
+            return str(rule["action"])
         return "deny" if rule.get("denied") else "allow"
 
     @staticmethod
