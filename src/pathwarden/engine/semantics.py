@@ -22,7 +22,7 @@ from enum import Enum
 from typing import Protocol
 
 from pathwarden.engine.stages import FilterStage
-from pathwarden.engine.verdicts import Decision
+from pathwarden.engine.verdicts import Decision, Mode
 from pathwarden.model import AddressSet, Estate, Filter, Peer, ServiceSet, Workload
 
 
@@ -72,11 +72,19 @@ JOINT_SLOT = "joint"
 class Hop:
     """One hop of an explained path: a label, the decision taken there, and where the decision
     comes from: ``(SOURCE_SLOT, i)`` / ``(DESTINATION_SLOT, i)`` for stage ``i`` of a half,
-    ``(JOINT_SLOT, tag)`` for a joint hop."""
+    ``(JOINT_SLOT, tag)`` for a joint hop.
+
+    ``mode`` and ``chain`` say how the join used the decision: hops with the same non-empty
+    ``chain`` are one :func:`verdicts.combine` chain, in hop order; a hop with chain ``""``
+    stands alone (it passes its decision's ``allow``, ``always`` and ``rest``). What the path
+    lets through is what every chain and lone hop lets through, and
+    :func:`pathwarden.engine.walk.walk` finds from these two fields where the rest stops."""
 
     label: str
     decision: Decision
     slot: tuple[str, int | str]
+    mode: Mode = Mode.GATE
+    chain: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +166,7 @@ def two_chains(
                                   (DESTINATION_SLOT, dst, dst_decisions)):
         chain = []
         for i, (h, d) in enumerate(zip(half.stages, decisions, strict=True)):
-            hops.append(Hop(h.stage.label, d, (slot, i)))
+            hops.append(Hop(h.stage.label, d, (slot, i), h.stage.mode, slot))
             chain.append((h.stage.mode, d))
         if chain:
             opened = opened & combine(chain)
