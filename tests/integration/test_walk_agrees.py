@@ -3,9 +3,10 @@
 For every member pair of an everything-to-everything question (all workloads and the whole
 address space at both ends), walking the pair's hops (:func:`pathwarden.engine.walk.walk`)
 must let through exactly what the join found open, and name exactly one first blocking hop
-for every other service. The estates are the oracle tests' generators
-(tests/oracle/*_estates.py): AWS security groups, NACLs and their return path; Azure admin
-rules and NSGs; GCP policy tiers, VPC rules and implied rules.
+for every other service; the ``blocked`` report of the question must cover exactly what is
+closed. The estates are the oracle tests' generators (tests/oracle/*_estates.py): AWS
+security groups, NACLs and their return path; Azure admin rules and NSGs; GCP policy tiers,
+VPC rules and implied rules.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 
+from pathwarden.engine.blocked import blocked
 from pathwarden.engine.endpoints import Endpoint
 from pathwarden.engine.engine import Engine
 from pathwarden.engine.walk import walk
@@ -37,7 +40,9 @@ def check(est: Any) -> None:
                           .members, EVERYWHERE)
     result = engine.reach(everything, everything)
     memo: dict[Any, Any] = {}
+    pairs = 0
     for f in result.families:
+        pairs += int(np.count_nonzero(f.link_ids < 0))  # no link at all: blocked, no-route
         for u, v in zip(*np.nonzero(f.link_ids >= 0), strict=True):
             c = int(f.combos[u, v])
             if f.links[c] is None:
@@ -50,6 +55,12 @@ def check(est: Any) -> None:
             parts = [b.services for b in blocks]
             assert ServiceSet.union_all(parts) == ALL_SERVICES - passed
             assert sum(p.size() for p in parts) == (ALL_SERVICES - passed).size()  # disjoint
+            pairs += 1
+    with patch("pathwarden.engine.blocked.MAX_BLOCKED", 10**6):  # every group, to check
+        report = blocked(result, [ALL_SERVICES])
+    assert report.closed == ALL_SERVICES - result.open
+    if pairs:
+        assert ServiceSet.union_all(b.services for b in report.items) == report.closed
 
 
 @SETTINGS
