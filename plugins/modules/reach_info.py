@@ -32,6 +32,14 @@ options:
     description:
       - Policy file, needed for C(segment:NAME) endpoints.
     type: path
+  ports:
+    description:
+      - Services to ask about, as C(pathwarden reach --port) takes them (C(tcp/3389),
+        C(tcp/1000-2000), C(udp/53), C(icmp), C(icmpv6), a protocol number such as C(50)).
+      - When given, RV(blocked) says for each closed one the first hop that blocks it and
+        what decided there.
+    type: list
+    elements: str
 attributes:
   check_mode:
     support: full
@@ -48,6 +56,14 @@ EXAMPLES = r"""
     source: 10.20.1.0/24
     destination: sg-0backup
   register: ws_to_backup
+
+- name: Why RDP from the jump host to the console is closed
+  pathwarden.microseg.reach_info:
+    snapshot: [examples/backup-console/snapshot]
+    source: i-0jump
+    destination: sg-0backup
+    ports: [tcp/3389]
+  register: jump_rdp
 
 - name: Fail the play while the path is open
   ansible.builtin.assert:
@@ -71,6 +87,22 @@ partial:
   description: Whether the snapshot is partial (some discovery failed).
   returned: always
   type: bool
+blocked:
+  description:
+    - For the asked O(ports) that are closed, where each stops, as C(pathwarden reach --port
+      --format json) prints it. C(by) is the deciding rule id, C(implicit-deny) or
+      C(no-route); C(pairs) counts the member pairs blocked there. Open services are not
+      listed.
+  returned: when O(ports) is given
+  type: list
+  elements: dict
+  sample: [{"protocol": "tcp", "ports": [[3389, 3389]], "stage": "security groups sg-0backup
+    (ingress, destination)", "by": "implicit-deny", "detail": "no rule allows it (implicit
+    deny)", "pairs": 1}]
+blocked_omitted:
+  description: How many blocking hops were left off (at most 10 are listed per asked service).
+  returned: when some were left off
+  type: int
 """
 
 from typing import Any
@@ -81,6 +113,7 @@ from ansible_collections.pathwarden.microseg.plugins.module_utils.common import 
 
 def _reach(params: dict[str, Any]) -> dict[str, Any]:
     from pathwarden.cli.common import parse_port_range
+    from pathwarden.cli.reach_cmd import parse_services
     from pathwarden.engine.engine import Engine
     from pathwarden.providers.load import load_estate
 
@@ -92,13 +125,20 @@ def _reach(params: dict[str, Any]) -> dict[str, Any]:
         from pathwarden.policy import load_policy, segment_resolver
 
         segments = segment_resolver(estate, load_policy(params["policy"]))
-    doc = Engine(estate).reach(params["source"], params["destination"], segments=segments).to_json()
-    return {
+    asked = parse_services(tuple(params["ports"] or ()), "ports")
+    result = Engine(estate).reach(params["source"], params["destination"], segments=segments)
+    doc = result.to_json()
+    out = {
         "changed": False,
         "open": doc["open"],
         "explanations": doc["explanations"],
         "partial": doc["partial"],
     }
+    if params["ports"]:
+        from pathwarden.engine.blocked import blocked
+
+        out.update(blocked(result, asked).to_json())
+    return out
 
 
 def main() -> None:
@@ -109,6 +149,7 @@ def main() -> None:
             "source": {"type": "str", "required": True},
             "destination": {"type": "str", "required": True},
             "policy": {"type": "path"},
+            "ports": {"type": "list", "elements": "str"},
         },
         supports_check_mode=True,
     )

@@ -33,11 +33,33 @@ PLAYBOOK = """
         destination: sg-0backup
       register: bad
       ignore_errors: true
+    - name: why RDP from the jump host is closed (tcp/443 is open)
+      pathwarden.microseg.reach_info:
+        snapshot: ["%(snapshot)s"]
+        source: i-0jump
+        destination: sg-0backup
+        ports: [tcp/3389, tcp/443]
+      register: rdp
+    - name: a bad port fails cleanly
+      pathwarden.microseg.reach_info:
+        snapshot: ["%(snapshot)s"]
+        source: i-0jump
+        destination: sg-0backup
+        ports: [tcp/99999]
+      register: badport
+      ignore_errors: true
     - ansible.builtin.assert:
         that:
           - ws is not changed
           - bad is failed
           - "'sg-does-not-exist' in bad.msg"
+          - "'blocked' not in ws"
+          - rdp.blocked | length == 1
+          - rdp.blocked[0].ports == [[3389, 3389]]
+          - rdp.blocked[0].stage == 'security groups sg-0backup (ingress, destination)'
+          - rdp.blocked[0].by == 'implicit-deny'
+          - badport is failed
+          - "badport.msg.startswith('ports: bad port')"
     - name: keep the result for the test to read
       ansible.builtin.copy:
         content: "{{ ws | to_json }}"

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 Ints = npt.NDArray[np.int64]
 
 
-def _rank(*columns: Ints) -> Ints:
+def rank_rows(*columns: Ints) -> Ints:
     """One small integer per distinct row of the stacked columns."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for col in columns:
@@ -38,7 +38,7 @@ def _rank(*columns: Ints) -> Ints:
     return out
 
 
-def _tuples(rows: Rows) -> Ints:
+def decision_tuples(rows: Rows) -> Ints:
     """(rows, columns): an id per distinct tuple of the row's stage decisions at the column."""
     n_rows, n_cols = rows.values.shape
     width = max((len(s) for s in rows.slots), default=0)
@@ -50,7 +50,7 @@ def _tuples(rows: Rows) -> Ints:
         dids = np.where(per_row[:, None] >= 0,
                         rows.slot_vectors[np.maximum(per_row, 0)], -1)
         parts.append(dids.reshape(-1))
-    out: Ints = _rank(*parts).reshape(n_rows, n_cols)
+    out: Ints = rank_rows(*parts).reshape(n_rows, n_cols)
     return out
 
 
@@ -84,9 +84,9 @@ def explain(result: ReachResult, within: ServiceSet | None) -> list[dict[str, An
             continue
         combos = f.combos[us, vs]
         s_rows, d_rows = f.src_rows, f.dst_rows
-        st = _tuples(s_rows)[s_rows.of_unit[us], s_rows.col_of_other[vs]]
-        dt = _tuples(d_rows)[d_rows.of_unit[vs], d_rows.col_of_other[us]]
-        _, first = np.unique(_rank(cps, combos, st, dt), return_index=True)
+        st = decision_tuples(s_rows)[s_rows.of_unit[us], s_rows.col_of_other[vs]]
+        dt = decision_tuples(d_rows)[d_rows.of_unit[vs], d_rows.col_of_other[us]]
+        _, first = np.unique(rank_rows(cps, combos, st, dt), return_index=True)
         for i in np.sort(first).tolist():
             cp, c = int(cps[i]), int(combos[i])
             opens.setdefault(cp, []).append(parts[c])

@@ -22,8 +22,8 @@ from enum import Enum
 from typing import Protocol
 
 from pathwarden.engine.stages import FilterStage
-from pathwarden.engine.verdicts import Decision
-from pathwarden.model import AddressSet, Estate, Filter, Peer, ServiceSet, Workload
+from pathwarden.engine.verdicts import Decision, Mode
+from pathwarden.model import ALL_SERVICES, AddressSet, Estate, Filter, Peer, ServiceSet, Workload
 
 
 class Role(Enum):
@@ -74,11 +74,37 @@ JOINT_SLOT = "joint"
 class Hop:
     """One hop of an explained path: a label, the decision taken there, and where the decision
     comes from: ``(SOURCE_SLOT, i)`` / ``(DESTINATION_SLOT, i)`` for stage ``i`` of a half,
-    ``(JOINT_SLOT, tag)`` for a joint hop."""
+    ``(JOINT_SLOT, tag)`` for a joint hop.
+
+    ``mode`` and ``chain`` say how the join used the decision: hops with the same non-empty
+    ``chain`` are one :func:`verdicts.combine` chain, in hop order; a hop with chain ``""``
+    stands alone (it passes its decision's ``allow``, ``always`` and ``rest``). What the path
+    lets through is what every chain and lone hop lets through, and
+    :func:`pathwarden.engine.walk.walk` finds from these two fields where the rest stops."""
 
     label: str
     decision: Decision
     slot: tuple[str, int | str]
+    mode: Mode = Mode.GATE
+    chain: str = ""
+
+
+ROUTE_LABELS = ("route", "return route")
+
+
+def dead_end(hops: list[Hop]) -> None:
+    """Where a path that routing closed stops, for :func:`pathwarden.engine.walk.walk`: the
+    last route hop (the route taken that does not lead on, or back) now refuses everything,
+    crediting the route it took; with no route hop, a ``route`` hop that refuses everything
+    is added (the ends are not linked at all)."""
+    for k in range(len(hops) - 1, -1, -1):
+        h = hops[k]
+        if h.label.startswith(ROUTE_LABELS):
+            d = h.decision
+            hops[k] = Hop(h.label, Decision(deny=ALL_SERVICES, contributions=d.contributions,
+                                            route=d.route), h.slot, h.mode, h.chain)
+            return
+    hops.append(Hop("route", Decision(deny=ALL_SERVICES), (JOINT_SLOT, "route")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,15 +178,13 @@ def two_chains(
     """The join of clouds whose path is two stateful chains, one at each end (Azure, GCP): each
     chain's stages combine in order (:func:`verdicts.combine`), and both must let it through."""
     from pathwarden.engine.verdicts import combine
-    from pathwarden.model import ALL_SERVICES
-
     hops: list[Hop] = []
     opened = ALL_SERVICES
     for slot, half, decisions in ((SOURCE_SLOT, src, src_decisions),
                                   (DESTINATION_SLOT, dst, dst_decisions)):
         chain = []
         for i, (h, d) in enumerate(zip(half.stages, decisions, strict=True)):
-            hops.append(Hop(h.stage.label, d, (slot, i)))
+            hops.append(Hop(h.stage.label, d, (slot, i), h.stage.mode, slot))
             chain.append((h.stage.mode, d))
         if chain:
             opened = opened & combine(chain)

@@ -32,6 +32,7 @@ from pathwarden.engine.semantics import (
     Hop,
     Joined,
     Role,
+    dead_end,
 )
 from pathwarden.engine.stages import FilterStage
 from pathwarden.engine.verdicts import Decision, combine
@@ -142,6 +143,8 @@ def join(net: Network, e: Ends, src: Half, src_decisions: tuple[Decision, ...], 
     if ok and e.kind != OUT and net.routed(e.dst_net):
         ok = w.reply()
     w.chains()
+    if not ok:
+        dead_end(w.hops)
     return Joined(w.opened if ok else NO_SERVICES, tuple(w.hops))
 
 
@@ -164,7 +167,7 @@ class _Walk:
             for i, h, d in items:
                 if h.stage.part in _ROUTING or "|" in h.stage.part:
                     continue
-                out.append(Hop(h.stage.label, d, (slot, i)))
+                out.append(Hop(h.stage.label, d, (slot, i), h.stage.mode, slot))
                 chain.append((h.stage.mode, d))
             if chain:
                 self.opened = self.opened & combine(chain)
@@ -220,7 +223,8 @@ class _Walk:
         for part in (APP_IN, APP_OUT):
             items = self.find(self.src, f"{part}|{p.id}")
             for i, h, d in items:
-                self.hops.append(Hop(h.stage.label, d, (SOURCE_SLOT, i)))
+                self.hops.append(Hop(h.stage.label, d, (SOURCE_SLOT, i), h.stage.mode,
+                                     f"{part}|{p.id}"))
             if items:
                 self.opened = self.opened & combine([(h.stage.mode, d) for _, h, d in items])
         item = _one(self.find(self.src, f"{APP_ROUTE}|{p.id}"))

@@ -35,6 +35,7 @@ from pathwarden.engine.semantics import (
     HalfStage,
     Hop,
     Joined,
+    dead_end,
 )
 from pathwarden.engine.verdicts import Decision
 from pathwarden.model import (
@@ -272,6 +273,7 @@ def join(router: Router, reply_decision: ReplyDecision, ln: Link, src_half: Half
             ok = _return_route(w, path)
     if not ok:
         w.drop()
+        dead_end(w.hops)
     elif w.opened:
         _return_path(w, path, reply_decision)
     return Joined(w.opened, tuple(w.hops))

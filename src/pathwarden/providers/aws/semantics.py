@@ -123,21 +123,29 @@ def reply_decision(legs: tuple[Decision, ...], ephemeral: tuple[int, int]) -> De
     """The forward services the reply legs (network ACLs evaluated on the reply) let back.
 
     Each leg's rules are credited for the forward services their replies make possible; replies
-    with nothing to answer (one-way ICMP) need no rule.
+    with nothing to answer (one-way ICMP) need no rule. A leg's deny rules are credited, in leg
+    order, for the refused forward services some of whose replies they deny (a TCP flow whose
+    replies to every ephemeral port are refused: the first rule on the way back that refuses
+    them).
     """
     back = ALL_SERVICES
     for d in legs:
         back = back & d.allow
     forward = forward_from_return(back, ephemeral)
+    refused = ALL_SERVICES - forward
     contributions = []
     for d in legs:
         for c in d.contributions:
             if c.rule.action is Action.ALLOW:
                 fwd = forward_from_return(c.services & back, ephemeral) - ONE_WAY
                 fwd = fwd & forward
-                if fwd:
-                    contributions.append(Contribution(c.rule, fwd))
-    return Decision(allow=forward, deny=ALL_SERVICES - forward, contributions=tuple(contributions))
+            elif c.rule.action is Action.DENY:
+                fwd = (forward_from_return(c.services, ephemeral) - ONE_WAY) & refused
+            else:
+                continue
+            if fwd:
+                contributions.append(Contribution(c.rule, fwd))
+    return Decision(allow=forward, deny=refused, contributions=tuple(contributions))
 
 
 ONE_WAY = ServiceSet.union_all(
@@ -350,9 +358,10 @@ class AwsSemantics:
 
     def join(self, link: Hashable, src: Half, src_decisions: tuple[Decision, ...], dst: Half,
              dst_decisions: tuple[Decision, ...]) -> Joined:
-        """In series: source groups, source ACL, destination ACL, destination groups, then the
-        stateless reply over both ACLs; inside one subnet only the two groups. Where a routed
-        VPC is on the way, :func:`pathwarden.providers.aws.paths.join` walks the routes."""
+        """In series, each hop alone: source groups, source ACL, destination ACL, destination
+        groups, then the stateless reply over both ACLs; inside one subnet only the two groups.
+        Where a routed VPC is on the way, :func:`pathwarden.providers.aws.paths.join` walks
+        the routes."""
         if isinstance(link, Link):
             return paths.join(self.router, self._reply, link, src, src_decisions, dst,
                               dst_decisions)
@@ -371,7 +380,7 @@ class AwsSemantics:
                         legs[slot][0].append(d)
                         legs[slot][1].extend(f.id for f in h.stage.filters)
                     continue
-                hops.append(Hop(h.stage.label, d, (slot, i)))
+                hops.append(Hop(h.stage.label, d, (slot, i), h.stage.mode))
                 opened = opened & verdicts.combine([(h.stage.mode, d)])
         # the reply leaves the destination's subnet first, then enters the source's
         order = (legs[DESTINATION_SLOT], legs[SOURCE_SLOT])
