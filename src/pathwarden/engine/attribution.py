@@ -202,6 +202,7 @@ def _tag_dids(rows: Rows, tag: str) -> Ints:
 def _joint_slots(engine: Engine, f: FamilyEval, opened: _Opened, good: Bools,
                  found: _Found) -> None:
     from pathwarden.engine.bulk import join
+    from pathwarden.engine.explain import rank_rows
 
     tags = {slot[1] for hs in f.hop_slots for slot in hs if slot[0] == JOINT_SLOT}
     link_id: dict[Hashable, int] = {}
@@ -216,12 +217,17 @@ def _joint_slots(engine: Engine, f: FamilyEval, opened: _Opened, good: Bools,
         d_t = _tag_dids(f.dst_rows, tag)[f.dst_rows.of_unit].T
         us, vs = np.nonzero(mask)
         combos = f.combos[us, vs]
-        group = np.stack([combo_link[combos], s_t[us, vs], d_t[us, vs]])
-        uniq, first, inv = np.unique(group, axis=1, return_index=True, return_inverse=True)
-        inv = inv.reshape(-1)
-        for g in range(uniq.shape[1]):
-            services = opened.union(np.unique(combos[inv == g]).tolist())
-            u, v = int(us[first[g]]), int(vs[first[g]])
+        group = rank_rows(combo_link[combos], s_t[us, vs], d_t[us, vs])
+        _, first = np.unique(group, return_index=True)
+        # the combinations of each group: one sort of (group, combination) pairs
+        members: dict[int, list[int]] = {}
+        n_c = len(f.links)
+        for k in np.unique(group * n_c + combos).tolist():
+            g, c = divmod(k, n_c)
+            members.setdefault(g, []).append(c)
+        for i in first.tolist():
+            services = opened.union(members[int(group[i])])
+            u, v = int(us[i]), int(vs[i])
             hop = _joint_hop(engine, join, f, u, v, tag)
             if hop is not None:
                 found.add((2, tag), rules_through([(hop, services)]))
