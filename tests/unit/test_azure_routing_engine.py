@@ -124,3 +124,18 @@ def test_the_internet_reaches_only_a_nic_with_a_public_ip(tmp_path: Path) -> Non
     files = hub_and_spokes()
     assert _reach(tmp_path, files, "203.0.113.9", "10.2.1.5")["open"] == OPEN
     assert _reach(tmp_path / "2", files, "203.0.113.9", "10.1.1.5")["open"] == []
+
+
+def test_a_service_tag_route_matches_with_each_prefix_of_the_tag(tmp_path: Path) -> None:
+    """[UDR], "Service tags for user-defined routes": a route to a service tag matches with
+    the prefixes inside the tag, each with its own length, so the tag's /25s beat a /24 that
+    drops. Merged into one /24 the tag would tie with the drop and lose to the explicit
+    prefix ("preference is given to the route with the explicit prefix")."""
+    files = hub_and_spokes(extra=[("sink", "10.2.1.0/24", "None"),
+                                  ("backups", "Backups", "VirtualAppliance")])
+    files["network-service-tags.json"] = {"values": [{"name": "Backups", "properties": {
+        "addressPrefixes": ["10.2.1.0/25", "10.2.1.128/25"]}}]}
+    doc = _reach(tmp_path, files, "10.1.1.5", "10.2.1.5")
+    assert doc["open"] == [{"protocol": "tcp", "ports": [[443, 443]]}]  # through the NVA
+    hops = [h["hop"] for h in doc["explanations"][0]["hops"]]
+    assert "route rt1: Backups -> 10.0.1.4" in hops

@@ -184,18 +184,25 @@ def _tag_dids(rows: Rows, tag: str) -> Ints:
     ``tag`` (a half may have several: AWS's own subnet ACL and a transit gateway attachment
     subnet's), -1 where the row's half has none. A joint hop's tag ``reply|...`` names its
     stages' tag ``reply`` and, after it, which of them the path took."""
+    from pathwarden.engine.explain import rank_rows
+
     n_other = len(rows.col_of_other)
     base = tag.split("|", 1)[0]  # a joint hop's tag may say more than its stages' tag
     out = np.full((len(rows.halves), n_other), -1, dtype=np.int64)
-    ids: dict[tuple[int, ...], int] = {}
+    several: dict[int, list[tuple[int, list[int]]]] = {}  # by how many: (row, slot vectors)
     for r, half in enumerate(rows.halves):
-        picks = [rows.slot_vectors[rows.slots[r][pos]][rows.col_of_other]
-                 for pos, h in enumerate(half.stages) if h.joint == base]
-        if len(picks) == 1:
-            out[r] = picks[0]
-        elif picks:
-            for c, key in enumerate(zip(*(p.tolist() for p in picks), strict=True)):
-                out[r, c] = -2 - ids.setdefault(key, len(ids))
+        svs = [rows.slots[r][pos] for pos, h in enumerate(half.stages) if h.joint == base]
+        if len(svs) == 1:
+            out[r] = rows.slot_vectors[svs[0]][rows.col_of_other]
+        elif svs:
+            several.setdefault(len(svs), []).append((r, svs))
+    taken = 0
+    for k, group in sorted(several.items()):
+        picks = rows.slot_vectors[np.array([svs for _, svs in group], dtype=np.int64)]
+        picks = picks[:, :, rows.col_of_other]  # (rows, k, other)
+        ids = rank_rows(*(picks[:, j, :].reshape(-1) for j in range(k)))
+        out[[r for r, _ in group]] = -2 - taken - ids.reshape(len(group), n_other)
+        taken += int(ids.max()) + 1
     return out
 
 

@@ -66,7 +66,13 @@ class AzureSemantics:
         self._scoped: dict[tuple[str, str], Filter] = {}
         self._stages: dict[Hashable, FilterStage] = {}
         self._fallback_asg: dict[str, AddressSet] | None = None
-        self.book = RouteBook(CLOUD, estate.prefix_lists)
+        # a route names a service tag bare ("Storage"); its prefixes, each with its own length
+        # (virtual-networks-udr-overview: "the most specific prefix within the tag"), are
+        # the tag's entries
+        tags = {r.destination: estate.prefix_lists[service_tag_id(r.destination)]
+                for t in estate.route_tables.values() for r in t.routes
+                if service_tag_id(r.destination) in estate.prefix_lists}
+        self.book = RouteBook(CLOUD, {**estate.prefix_lists, **tags})
         self._holders: dict[str, Workload] | None = None
 
     # -- Semantics protocol -------------------------------------------------------------------
@@ -106,7 +112,7 @@ class AzureSemantics:
                     if p.kind is not PeerKind.SERVICE_TAG or key(p.value) not in _PER_VNET:
                         yield self.resolve(p, f)
         tables = [t for t in self.estate.route_tables.values() if t.cloud == CLOUD]
-        yield from table_sets(tables, self.estate.prefix_lists)
+        yield from table_sets(tables, self.book.prefix_lists)
 
     def platform(self) -> AddressSet:
         return PLATFORM
