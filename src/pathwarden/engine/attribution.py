@@ -186,8 +186,8 @@ def _tag_dids(rows: Rows, tag: str) -> Ints:
     stages' tag ``reply`` and, after it, which of them the path took."""
     from pathwarden.engine.explain import rank_rows
 
-    n_other = len(rows.col_of_other)
     base = tag.split("|", 1)[0]  # a joint hop's tag may say more than its stages' tag
+    n_other = len(rows.col_of_other)
     out = np.full((len(rows.halves), n_other), -1, dtype=np.int64)
     several: dict[int, list[tuple[int, list[int]]]] = {}  # by how many: (row, slot vectors)
     for r, half in enumerate(rows.halves):
@@ -212,6 +212,7 @@ def _joint_slots(engine: Engine, f: FamilyEval, opened: _Opened, good: Bools,
     from pathwarden.engine.explain import rank_rows
 
     tags = {slot[1] for hs in f.hop_slots for slot in hs if slot[0] == JOINT_SLOT}
+    per_base: dict[str, tuple[Ints, Ints]] = {}
     link_id: dict[Hashable, int] = {}
     combo_link = np.array([link_id.setdefault(lk, len(link_id)) for lk in f.links],
                           dtype=np.int64)
@@ -220,8 +221,11 @@ def _joint_slots(engine: Engine, f: FamilyEval, opened: _Opened, good: Bools,
         mask = usable[f.combos]
         if not mask.any():
             continue
-        s_t = _tag_dids(f.src_rows, tag)[f.src_rows.of_unit]  # (src units, dst units)
-        d_t = _tag_dids(f.dst_rows, tag)[f.dst_rows.of_unit].T
+        base = tag.split("|", 1)[0]
+        if base not in per_base:  # (src units, dst units), the same for every tag of a base
+            per_base[base] = (_tag_dids(f.src_rows, tag)[f.src_rows.of_unit],
+                              _tag_dids(f.dst_rows, tag)[f.dst_rows.of_unit].T)
+        s_t, d_t = per_base[base]
         us, vs = np.nonzero(mask)
         combos = f.combos[us, vs]
         group = rank_rows(combo_link[combos], s_t[us, vs], d_t[us, vs])

@@ -119,7 +119,7 @@ def evaluate(engine: Engine, src: Endpoint, dst: Endpoint, *, explain: bool) -> 
         if not len(s_units) or not len(d_units):
             continue
         f = _family(engine, fam, s_units, d_units)
-        present = np.unique(f.combos)
+        present = unique_runs(f.combos.reshape(-1))[0]
         for c in present.tolist():
             opened = opened | f.opens[c]
         if explain:
@@ -212,13 +212,25 @@ def _slot_decisions(engine: Engine, fam: Family, sp: SlotPlan, own: tuple[int, i
     sets = engine.compiled(sp.sid, sp.stage, fam).sets(sp.other_is_src)
     if not sets:
         return None, [_decide(engine, sp, fam, (0, 0), own)]
-    sig = cols.signatures(sets)
-    uniq, first, picks = np.unique(sig, return_index=True, return_inverse=True)
+    uniq, first, picks = unique_runs(cols.signatures(sets))
     if len(uniq) == 1:
         return None, [_decide(engine, sp, fam, (int(uniq[0]), int(cols.intervals[0])), own)]
     decisions = [_decide(engine, sp, fam, (int(g), int(cols.intervals[i])), own)
                  for g, i in zip(uniq.tolist(), first.tolist(), strict=True)]
     return picks.reshape(-1), decisions
+
+
+def unique_runs(values: Ints) -> tuple[Ints, Ints, Ints]:
+    """``np.unique(values, return_index=True, return_inverse=True)``, sorting only the runs of
+    equal neighbours: the columns are addresses in order, and neighbours mostly share a
+    signature (one subnet, one rule's range), so there are far fewer runs than columns."""
+    change = np.empty(len(values), dtype=bool)
+    change[:1] = True
+    np.not_equal(values[1:], values[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    uniq, first_run, inv = np.unique(values[starts], return_index=True, return_inverse=True)
+    picks: Ints = inv.reshape(-1)[np.cumsum(change) - 1]
+    return uniq, starts[first_run], picks
 
 
 def _decide(engine: Engine, sp: SlotPlan, fam: Family, other: tuple[int, int],
@@ -252,9 +264,9 @@ def _row_values(halves: list[Half], slots: list[list[int]], vectors: Ints, tab: 
         key = np.repeat(shape_of[idx][:, None], ncols, axis=1)
         table = np.array([slots[r] for r in rows], dtype=np.int64).reshape(len(rows), k)
         for j in range(k):
-            _, inv = np.unique(key, return_inverse=True)  # keep the key small: rank it
+            _, _, inv = unique_runs(key.reshape(-1))  # keep the key small: rank it
             key = inv.reshape(key.shape) * (len(tab.value_rep) + 1) + vals[table[:, j]]
-        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        _, first, inv = unique_runs(key.reshape(-1))
         ids = []
         for f in first.tolist():
             r, c = divmod(f, ncols)
@@ -280,7 +292,7 @@ def _family(engine: Engine, fam: Family, src: Units, dst: Units) -> FamilyEval:
                        dtype=np.int64)
         uniq = np.array(list(seen), dtype=np.int64)
     else:
-        uniq, inv = np.unique(key, return_inverse=True)
+        uniq, _, inv = unique_runs(key.reshape(-1))
     opens: list[ServiceSet] = []
     slots: list[tuple[tuple[str, int | str], ...]] = []
     links: list[Hashable | None] = []
