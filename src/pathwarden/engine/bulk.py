@@ -212,7 +212,7 @@ def _slot_decisions(engine: Engine, fam: Family, sp: SlotPlan, own: tuple[int, i
     sets = engine.compiled(sp.sid, sp.stage, fam).sets(sp.other_is_src)
     if not sets:
         return None, [_decide(engine, sp, fam, (0, 0), own)]
-    uniq, first, picks = unique_runs(cols.signatures(sets))
+    uniq, first, picks = cols.groups(sets)
     if len(uniq) == 1:
         return None, [_decide(engine, sp, fam, (int(uniq[0]), int(cols.intervals[0])), own)]
     decisions = [_decide(engine, sp, fam, (int(g), int(cols.intervals[i])), own)

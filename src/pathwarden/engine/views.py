@@ -76,15 +76,28 @@ class Columns:
     """One end's addresses, each an elementary interval, with the signatures of stages' set
     collections over them (memoised per collection and per set)."""
 
-    __slots__ = ("_held", "_sigs", "intervals")
+    __slots__ = ("_groups", "_held", "_sigs", "intervals")
 
     def __init__(self, intervals: Ints) -> None:
         self.intervals = intervals
         self._held: dict[SetIndex, Ints] = {}  # the set's key where it holds the column, else 0
         self._sigs: dict[tuple[SetIndex, ...], Ints] = {}
+        self._groups: dict[int, tuple[Ints, Ints, Ints]] = {}
 
     def __len__(self) -> int:
         return len(self.intervals)
+
+    def groups(self, sets: Iterable[SetIndex]) -> tuple[Ints, Ints, Ints]:
+        """The distinct signatures of :meth:`signatures`, the first column of each and each
+        column's group (as ``np.unique`` returns them), memoised per signature array: many
+        stages share a collection of sets."""
+        sig = self.signatures(sets)
+        hit = self._groups.get(id(sig))
+        if hit is None:
+            from pathwarden.engine.bulk import unique_runs
+
+            hit = self._groups[id(sig)] = unique_runs(sig)
+        return hit
 
     def signatures(self, sets: Iterable[SetIndex]) -> Ints:
         """Per column, the XOR of the keys of the sets that hold it."""
