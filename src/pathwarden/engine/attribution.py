@@ -197,10 +197,16 @@ def _tag_dids(rows: Rows, tag: str) -> Ints:
         elif svs:
             several.setdefault(len(svs), []).append((r, svs))
     taken = 0
+    radix = int(rows.slot_vectors.max()) + 1 if rows.slot_vectors.size else 1
     for k, group in sorted(several.items()):
         picks = rows.slot_vectors[np.array([svs for _, svs in group], dtype=np.int64)]
         picks = picks[:, :, rows.col_of_other]  # (rows, k, other)
-        ids = rank_rows(*(picks[:, j, :].reshape(-1) for j in range(k)))
+        if radix ** k < 2 ** 60:  # the decision ids as digits: no sorting needed
+            ids = picks[:, 0, :].reshape(-1).copy()
+            for j in range(1, k):
+                ids = ids * radix + picks[:, j, :].reshape(-1)
+        else:
+            ids = rank_rows(*(picks[:, j, :].reshape(-1) for j in range(k)))
         out[[r for r, _ in group]] = -2 - taken - ids.reshape(len(group), n_other)
         taken += int(ids.max()) + 1
     return out

@@ -91,6 +91,10 @@ class ServiceSet:
         return ServiceSet(self.values | other.values)
 
     def __and__(self, other: ServiceSet) -> ServiceSet:
+        if self.values == other.values or other.values == _ALL:  # joins meet these often
+            return self
+        if self.values == _ALL:
+            return other
         return ServiceSet(self.values & other.values)
 
     def __sub__(self, other: ServiceSet) -> ServiceSet:
@@ -176,5 +180,6 @@ def _icmp_types(ranges: tuple[Range, ...]) -> tuple[list[list[int]], dict[str, l
     return types, codes
 
 
-ALL_SERVICES = ServiceSet(IntervalSet.span(0, (PROTO_MAX + 1) * BLOCK - 1))
+_ALL = IntervalSet.span(0, (PROTO_MAX + 1) * BLOCK - 1)
+ALL_SERVICES = ServiceSet(_ALL)
 NO_SERVICES = ServiceSet()
