@@ -178,6 +178,11 @@ def combine(decisions: Sequence[tuple[Mode, Decision]]) -> ServiceSet:
     >>> combine([(Mode.TIER, admin), (Mode.GATE, nsg)]).describe()   # 22 always, 23 denied
     'tcp/22,24-80'
     """
+    if len(decisions) == 1:  # one stage alone (every AWS hop): all it lets through
+        d = decisions[0][1]
+        if not d.always and not d.rest:
+            return d.allow
+        return d.allow | d.always | d.rest
     final = NO_SERVICES
     pending = ALL_SERVICES
     for mode, d in decisions:

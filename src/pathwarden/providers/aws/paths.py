@@ -173,9 +173,11 @@ def link(router: Router, src: Hashable, dst: Hashable, same: Hashable, cross: Ha
         return same  # inside one subnet: no route lookup, no network ACL
     if not router.routed(src[0]) and not router.routed(dst[0]):
         return cross if private_route(router.estate, src[0], dst[0]) else None
+    # between two workloads no internet gateway carries the flow: their public addresses
+    # do not matter, and leaving them out keeps links (and joins) few
     if src[0] in router.with_appliances or dst[0] in router.with_appliances:
-        return Link(ROUTED, src[0], dst[0], src[2], dst[2], src[1], dst[1])
-    return Link(ROUTED, src[0], dst[0], src[2], dst[2])
+        return Link(ROUTED, src[0], dst[0], src_subnet=src[1], dst_subnet=dst[1])
+    return Link(ROUTED, src[0], dst[0])
 
 
 class _Side:
