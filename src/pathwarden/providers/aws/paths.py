@@ -164,10 +164,17 @@ def link(router: Router, src: Hashable, dst: Hashable, same: Hashable, cross: Ha
         return None
     if src is None:
         assert isinstance(dst, tuple)
-        return Link(IN, "", dst[0], False, dst[2]) if router.routed(dst[0]) else cross
+        if not router.routed(dst[0]):
+            return cross
+        # the subnet, where an appliance may share it (its ACL is then not crossed)
+        sub = dst[1] if dst[0] in router.with_appliances else ""
+        return Link(IN, "", dst[0], False, dst[2], dst_subnet=sub)
     if dst is None:
         assert isinstance(src, tuple)
-        return Link(OUT, src[0], "", src[2], False) if router.routed(src[0]) else cross
+        if not router.routed(src[0]):
+            return cross
+        sub = src[1] if src[0] in router.with_appliances else ""
+        return Link(OUT, src[0], "", src[2], False, src_subnet=sub)
     assert isinstance(src, tuple) and isinstance(dst, tuple)
     if src[1] == dst[1]:
         return same  # inside one subnet: no route lookup, no network ACL
