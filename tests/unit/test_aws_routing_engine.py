@@ -200,3 +200,36 @@ def test_an_appliance_that_does_not_forward_drops(tmp_path: Path) -> None:
     # source/destination checking on: the ENI drops traffic not addressed to it
     doc = _inspected(True, forwarding=False).reach(tmp_path, "eni-a", "eni-b")
     assert doc["open"] == []
+
+
+def _egress_appliance(same_subnet: bool) -> Routed:
+    """eni-a's flows to the internet go through appliance eni-fw ([RT] "Routing for a
+    middlebox appliance"), which then uses the NAT gateway. The subnet ACLs deny what comes
+    from 10.1.0.0/24 (eni-a's subnet) and allow everything else."""
+    no_a = [entry(90, "deny", "10.1.0.0/24"), *ALLOW_ALL]
+    r = Routed().vpc("vpc-a", "10.1.0.0/16")
+    r.subnet("subnet-a", "vpc-a", "10.1.0.0/24", acl_entries=no_a)
+    r.subnet("subnet-fw", "vpc-a", "10.1.5.0/24", acl_entries=no_a)
+    fw_subnet = "subnet-a" if same_subnet else "subnet-fw"
+    r.eni("eni-a", "10.1.0.10", "subnet-a", "vpc-a")
+    r.eni("eni-fw", "10.1.0.20" if same_subnet else "10.1.5.10", fw_subnet, "vpc-a")
+    r.items["interfaces"][1]["SourceDestCheck"] = False
+    r.items["nats"].append(R.nat("nat-1", "subnet-fw", "vpc-a"))
+    r.table("rtb-a", "vpc-a", [R.local("10.1.0.0/16"),
+                               R.route("0.0.0.0/0", NetworkInterfaceId="eni-fw")], ("subnet-a",))
+    if not same_subnet:
+        r.table("rtb-fw", "vpc-a", [R.local("10.1.0.0/16"),
+                                    R.route("0.0.0.0/0", NatGatewayId="nat-1")], ("subnet-fw",))
+    r.table("rtb-main", "vpc-a", [R.local("10.1.0.0/16")], main=True)
+    return r
+
+
+def test_an_appliance_in_the_workloads_own_subnet_is_reached_without_its_acl(
+        tmp_path: Path) -> None:
+    """vpc-network-acls.md: a network ACL is not evaluated for traffic "routed within a
+    subnet"; an appliance in another subnet is reached across that subnet's ACL (which here
+    refuses eni-a's subnet)."""
+    assert _egress_appliance(False).reach(tmp_path, "eni-a", "203.0.113.9")["open"] == []
+    doc = _egress_appliance(True).reach(tmp_path / "2", "eni-a", "203.0.113.9")
+    hops = _hops(doc) if doc["open"] else []
+    assert "route rtb-a: 0.0.0.0/0 -> eni-fw" in hops, doc
