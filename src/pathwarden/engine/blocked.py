@@ -187,8 +187,9 @@ def _by(b: Block) -> tuple[str, str]:
         if route and b.rule.action is not Action.DENY:
             where = "back to the source" if back else "to the destination"
             return b.rule.id, (f"route {b.rule.id} ({b.rule.summary()}) does not lead {where}")
-        verb = "drops" if route else "denies"
-        return b.rule.id, f"{kind} {b.rule.id} {verb} it ({b.rule.summary()})"
+        if route:
+            return b.rule.id, f"route {b.rule.id} drops it ({b.rule.summary()})"
+        return b.rule.id, f"{kind} {b.rule.id} denies it ({b.rule.summary()})"
     if route:
         return NO_ROUTE, "no route back to the source" if back else "no route to the destination"
     return IMPLICIT_DENY, "no rule allows it (implicit deny)"
