@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pathwarden.errors import SnapshotError
 from pathwarden.model import Estate, Filter, Lookup, Missing, Network, Notice, PrefixList, Subnet
+from pathwarden.providers.aws.ahead import Index, RulesAhead
 from pathwarden.providers.aws.files import (
     ALL_FILES,
     EXPECTED,
@@ -133,6 +134,7 @@ class _Loader:
                 f"expected files: {', '.join(EXPECTED)}",
             )
         inv = self.inv
+        ahead = RulesAhead(self.dir / SG_RULES.name, self.rules.account)
         instances = self.open(INSTANCES)
         with_enis = inv.read_instances(instances) if instances is not None else []
         enis = self.open(NETWORK_INTERFACES)
@@ -147,7 +149,7 @@ class _Loader:
         region = inv.region or _single(
             {w.region for w in inv.workloads.values()} | {s.region for s in subnets.values()}
         )
-        filters = self._security_groups(region)
+        filters = self._security_groups(region, ahead.result())
         nacls = self._network_acls(region, subnets)
         filters.update(nacls)
         networks = self._networks(region, subnets)
@@ -173,16 +175,27 @@ class _Loader:
             missing=tuple(self.missing),
         )
 
-    def _security_groups(self, region: str) -> dict[str, Filter]:
+    def _security_groups(self, region: str, index: Index | None) -> dict[str, Filter]:
+        """``index``: the rule objects' ids as :class:`RulesAhead` read them, if it did."""
         rules = self.rules
-        sgr = self.open(SG_RULES)
-        by_group = rules.index_rule_objects(sgr) if sgr else {}
+        by_group: dict[str, list[Node]] = {}
+        if index is None:
+            sgr = self.open(SG_RULES)
+            by_group = rules.index_rule_objects(sgr) if sgr else {}
+        else:
+            rules.sgr_ids = index[0]
         sgs = self.open(SECURITY_GROUPS)
         assert sgs is not None  # checked in load()
         filters: dict[str, Filter] = {}
         for g in sgs.children(SECURITY_GROUPS.top_key):
             f = rules.security_group(g, region)
             filters[f.id] = f
+        if index is not None and index[1] - set(filters):  # groups only in the rules file
+            sgr = self.open(SG_RULES)
+            for item in sgr.children(SG_RULES.top_key) if sgr else ():
+                gid = item.require_text("GroupId")
+                if gid not in filters:
+                    by_group.setdefault(gid, []).append(item)
         unmatched = rules.unmatched_sgr_ids(set(filters))
         if unmatched:
             self.note(
