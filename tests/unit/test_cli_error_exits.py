@@ -62,3 +62,15 @@ def test_a_store_in_a_missing_folder_is_an_error_and_creates_nothing(tmp_path: P
     assert r.exit_code == 1
     assert f"the folder {tmp_path / 'typo'} does not exist" in r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["snapshots", "audit", "checks", "baselines", "verify"])
+def test_reading_a_store_that_is_not_there_is_an_error_and_creates_nothing(
+        tmp_path: Path, command: str) -> None:
+    """A mistyped store file name in an existing folder: reading it must not answer from an
+    empty store made on the spot ("audit chain intact: 0 row(s)", exit 0)."""
+    typo = tmp_path / "pathwardne.db"
+    r = CliRunner().invoke(cli, ["store", "--store", str(typo), command])
+    assert r.exit_code == 1, r.output
+    assert f"{typo}: no store there" in r.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -8,20 +8,27 @@ is intact and 2 when it is broken (it names the first bad row); 1 is an error as
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
 
 from pathwarden.cli.common import echo
-from pathwarden.store import Store
+from pathwarden.store import Store, StoreError, default_store_path
 from pathwarden.store.audit import GENESIS
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                        show_default=True)
 
 
-def _open(ctx: click.Context) -> Store:
-    return Store(ctx.obj)
+def _open(ctx: click.Context, *, create: bool = False) -> Store:
+    """The store; only ``import`` creates one: reading a mistyped path must not answer
+    "nothing recorded" from an empty store made on the spot."""
+    path = Path(ctx.obj) if ctx.obj else default_store_path()
+    if not create and path.parent.is_dir() and not path.exists():
+        raise StoreError(f"{path}: no store there (nothing has been stored at this path; "
+                         "check --store)")
+    return Store(path)
 
 
 def _emit(fmt: str, rows: list[dict[str, Any]], text: list[str]) -> None:
@@ -63,7 +70,7 @@ def snapshots(ctx: click.Context, scope: str | None, fmt: str) -> None:
 def import_cmd(ctx: click.Context, folder: str, source: str, scope: str | None,
                actor: str) -> None:
     """Store a snapshot folder; print its id."""
-    with _open(ctx) as s:
+    with _open(ctx, create=True) as s:
         record, created = s.put_snapshot(folder, source=source, scope=scope, actor=actor)
     echo(record.id)
     if not created:
