@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from pathwarden.check.findings import CheckResult, Finding, Kind
+from pathwarden.check.findings import MAX_PAIRS, CheckResult, Finding, Kind
 from pathwarden.check.parallel import run_parallel
 from pathwarden.check.reaching import EngineLike, Opened, ReachLike, reach, split
 from pathwarden.engine.endpoints import Endpoint, Member
@@ -33,8 +33,10 @@ from pathwarden.policy.segments import segment_resolver
 
 
 class _Checker:
-    def __init__(self, engine: EngineLike, policy: Policy, as_of: date) -> None:
+    def __init__(self, engine: EngineLike, policy: Policy, as_of: date,
+                 max_pairs: int | None = MAX_PAIRS) -> None:
         self.engine = engine
+        self.max_pairs = max_pairs
         self.policy = policy
         self.as_of = as_of
         resolve = segment_resolver(engine.estate, policy)
@@ -91,7 +93,7 @@ class _Checker:
     # -- per path ------------------------------------------------------------------------------
     def deny(self, p: PathRule) -> list[Finding]:
         exceptions = self.valid_exceptions(p)
-        opened = Opened()
+        opened = Opened(limit=self.max_pairs)
         if not exceptions:
             result = self.reach_names(p.src, p.dst)
             opened.add(result.open & p.services if result else NO_SERVICES, result)
@@ -117,7 +119,7 @@ class _Checker:
         out: list[Finding] = []
         closed = p.services - now_open
         if closed:
-            opened = Opened()
+            opened = Opened(limit=self.max_pairs)
             opened.add(now_open & p.services, result)
             message = f"approved ports are closed: {closed.describe()}"
             out.append(self.finding(p, Kind.BLOCKED, opened, message, closed=closed))
@@ -125,7 +127,7 @@ class _Checker:
         if peers[0] is p:
             excess = now_open - ServiceSet.union_all(a.services for a in peers)
             if excess:
-                opened = Opened()
+                opened = Opened(limit=self.max_pairs)
                 opened.add(excess, result)
                 message = f"open wider than approved: {excess.describe()} beyond "
                 message += ServiceSet.union_all(a.services for a in peers).describe()
@@ -136,7 +138,7 @@ class _Checker:
         if not p.expired(self.as_of):
             return []
         result = self.reach_names(p.src, p.dst)
-        opened = Opened()
+        opened = Opened(limit=self.max_pairs)
         opened.add(result.open & p.services if result else NO_SERVICES, result)
         what = "approval"
         if p.approved:
@@ -156,7 +158,7 @@ class _Checker:
         for a in allows:
             covered |= {m.workload.id for m in self.segments[a.src].members}
         rest = Endpoint("*", tuple(m for m in self.everyone if m.workload.id not in covered))
-        opened = Opened()
+        opened = Opened(limit=self.max_pairs)
         for key, part in split(rest, [self.segments[d.src] for d in denies]):
             declared = ServiceSet.union_all(denies[i].services for i in key)
             result = reach(self.engine, part, target)
@@ -196,13 +198,14 @@ def _warnings(segments: dict[str, Endpoint]) -> Iterable[str]:
             yield f"segment {name!r} matches nothing in this estate"
 
 
-def compare(engine: EngineLike, policy: Policy, *, as_of: date, jobs: int = 1) -> CheckResult:
+def compare(engine: EngineLike, policy: Policy, *, as_of: date, jobs: int = 1,
+            max_pairs: int | None = MAX_PAIRS) -> CheckResult:
     """Check ``policy`` against what ``engine`` says is open; see the module docstring.
 
     With ``jobs`` > 1 the paths and protected segments are checked in that many worker
     processes (forked, so they share the loaded estate); the result is the same, byte for byte.
     """
-    checker = _Checker(engine, policy, as_of)
+    checker = _Checker(engine, policy, as_of, max_pairs)
     tasks = [("path", i) for i in range(len(policy.paths))]
     tasks += [("protect", i) for i in range(len(policy.protect))]
     if jobs > 1 and len(tasks) > 1:

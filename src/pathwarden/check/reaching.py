@@ -76,6 +76,7 @@ class Opened:
     rules: list[str] = field(default_factory=list)
     pairs: list[dict[str, Any]] = field(default_factory=list)
     pair_count: int = 0
+    limit: int | None = MAX_PAIRS  # how many pairs to list (``None``: every one)
     _rule_set: set[str] = field(default_factory=set, repr=False)
 
     def add(self, services: ServiceSet, result: ReachLike | None) -> None:
@@ -84,8 +85,8 @@ class Opened:
         self.services = self.services | services
         self._rules(result.rule_ids(services))
         self.pair_count += result.pair_count(services)
-        room = MAX_PAIRS - len(self.pairs)
-        if room > 0:
+        room = None if self.limit is None else self.limit - len(self.pairs)
+        if room is None or room > 0:
             for src, dst, opened in result.pairs(services, limit=room):
                 self.pairs.append({"from": src, "to": dst, "open": opened.to_contract()})
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from pathwarden.check import CheckResult, compare
+from pathwarden.check.findings import MAX_PAIRS
 from pathwarden.check.parallel import default_jobs
 from pathwarden.cli.common import echo, emit, load_snapshots
 from pathwarden.cli.live import EstateSpec, Loaded, estate_options, open_estate
@@ -82,6 +83,11 @@ def exit_code(result: CheckResult) -> int:
     default=None,
     help="Record the snapshot and this result in the store file (see `pathwarden store`).",
 )
+@click.option(
+    "--all-pairs",
+    is_flag=True,
+    help=f"List every member pair of a finding (default: the count and the first {MAX_PAIRS}).",
+)
 @jobs_option
 @click.pass_context
 def check(
@@ -93,6 +99,7 @@ def check(
     out: str | None,
     store_path: str | None,
     jobs: int | None,
+    all_pairs: bool,
 ) -> None:
     """Compare the policy with what is really open, and report the findings.
 
@@ -103,7 +110,8 @@ def check(
     with open_estate(spec, load_snapshots) as loaded:
         day = as_of.date() if as_of else date.today()
         workers = jobs if jobs is not None else auto_jobs(loaded.estate, policy)
-        result = compare(Engine(loaded.estate), policy, as_of=day, jobs=workers)
+        result = compare(Engine(loaded.estate), policy, as_of=day, jobs=workers,
+                         max_pairs=None if all_pairs else MAX_PAIRS)
         result = replace(result, notices=loaded.estate.notices)
         code = exit_code(result)
         if store_path:

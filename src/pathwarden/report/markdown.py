@@ -48,9 +48,9 @@ def _details(f: Finding) -> list[str]:
         lines += [f"  - {_code(r)}" for r in f.rules]
     if f.pair_count:
         lines.append(f"- **Member pairs ({f.pair_count}):**")
-        lines += [f"  - {_cell(pair_label(p))}" for p in f.pairs[:MAX_PAIRS]]
-        if f.pair_count > MAX_PAIRS:
-            lines.append(f"  - … and {f.pair_count - MAX_PAIRS} more")
+        lines += [f"  - {_cell(pair_label(p))}" for p in f.pairs]
+        if f.pair_count > len(f.pairs):
+            lines.append(f"  - … and {f.pair_count - len(f.pairs)} more")
     return [*lines, "", "</details>"]
 
 

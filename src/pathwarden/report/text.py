@@ -28,8 +28,8 @@ def render_text(result: CheckResult) -> str:
                 shown = ", ".join(f.rules[:MAX_RULES]) + (f" (+{more} more)" if more > 0 else "")
                 lines.append(f"  {'':<10} rules: {shown}")
             if f.pair_count:
-                sample = "; ".join(pair_label(p) for p in f.pairs[:MAX_PAIRS])
-                tail = "; ..." if f.pair_count > MAX_PAIRS else ""
+                sample = "; ".join(pair_label(p) for p in f.pairs)  # check --all-pairs: all
+                tail = "; ..." if f.pair_count > len(f.pairs) else ""
                 lines.append(f"  {'':<10} member pairs ({f.pair_count}): {sample}{tail}")
         if first.why:
             lines.append(f"  why: {first.why}")
