@@ -204,7 +204,7 @@ def filter_volume(
             gone, more = (a - b).size(), (b - a).size()
             closed += width * gone * n_all
             opened += width * more * n_all
-            if mask & 0:  # forbidden peers: the forbidden services count only for the others
+            if mask & 2:  # forbidden peers: the forbidden services count only for the others
                 inside = (a - b) & bad_services
                 collateral += width * (gone * n_all - inside.size() * (n_all - n_out))
             else:
