@@ -111,20 +111,36 @@ class Hops:
             for fid in subnet.filters if subnet else ():
                 self.members.setdefault(fid, []).extend(w.addresses)
 
+        # the estate never changes under one Hops: each filter's members and each rule's
+        # peers are parsed and resolved once, however many options and candidates ask
+        self._member_sets: dict[str, AddressSet] = {}
+        self._peer_sets: dict[tuple[str, Rule], AddressSet] = {}
+
     def member_addresses(self, fid: str) -> AddressSet:
+        hit = self._member_sets.get(fid)
+        if hit is not None:
+            return hit
         ips = []
         for a in self.members.get(fid, []):
             try:
                 ips.append(parse_address(a))
             except ValueError:
                 continue
-        return AddressSet.of_ips(ips)
+        hit = self._member_sets[fid] = AddressSet.of_ips(ips)
+        return hit
 
     def peer_set(self, r: Rule, f: Filter) -> AddressSet:
+        key = (f.id, r)
+        hit = self._peer_sets.get(key)
+        if hit is not None:
+            return hit
         peers = r.src if r.direction is Direction.INGRESS else r.dst
         if not peers or any(p.kind is PeerKind.ANY for p in peers):
-            return ANY
-        return AddressSet.union_all(self.resolve(p, f) for p in peers)
+            hit = ANY
+        else:
+            hit = AddressSet.union_all(self.resolve(p, f) for p in peers)
+        self._peer_sets[key] = hit
+        return hit
 
     def volume(self, f: Filter, ops: Iterable[RuleOp], direction: Direction,
                problem: Problem) -> Volume:
@@ -253,13 +269,14 @@ def _sg_hop(hops: Hops, problem: Problem, keeps: list[Keep], direction: Directio
             hops.volume(f, kv[1], direction, problem).collateral, len(kv[1]), kv[0]))
         return scored[0][1]
 
+    bests = [best(f, opts) for f, _r, opts in involved]  # weighed once, used by every variant
     variants: dict[str, list[RuleOp]] = {"best per rule": []}
-    for f, _r, opts in involved:
-        variants["best per rule"] += best(f, opts)
+    for b in bests:
+        variants["best per rule"] += b
     for strategy in ("narrow_cidr", "swap_ref", "narrow_ports", "remove"):
         chosen: list[RuleOp] = []
-        for f, _r, opts in involved:
-            chosen += opts.get(strategy) or best(f, opts)
+        for (_f, _r, opts), b in zip(involved, bests, strict=True):
+            chosen += opts.get(strategy) or b
         variants[strategy] = chosen
     out: list[Candidate] = []
     seen: set[tuple[RuleOp, ...]] = set()

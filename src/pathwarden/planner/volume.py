@@ -84,38 +84,54 @@ def _in_order(f: Filter, direction: Direction) -> list[Rule]:
     return rules
 
 
-def _changed(before: Filter, old: list[Rule], after: Filter, new: list[Rule]
-             ) -> set[Rule] | None:
-    """The rules in one of ``old``/``new`` and not (as often) in the other: outside their
-    peers x services every verdict is the same before and after. ``None`` when that does not
-    hold (another verdict function or default, or the other rules reordered at first match)."""
+def _changed(before: Filter, old: list[Rule], after: Filter, new: list[Rule]) -> set[int] | None:
+    """The rules (by ``id()``) in one of ``old``/``new`` and not (as often) in the other:
+    outside their peers x services every verdict is the same before and after. ``None`` when
+    that does not hold (another verdict function or default, or the other rules reordered at
+    first match). Rules are told apart by identity, not value: an edit keeps the objects of
+    the rules it leaves alone, and an equal copy counted as changed only widens the sweep
+    (the numbers are the same), while hashing every rule by value twice per call does not
+    pay."""
     if before.kind is not after.kind or before.default is not after.default:
         return None
-    was, now = Counter(old), Counter(new)
-    changed = {r for r in was.keys() | now.keys() if was[r] != now[r]}
+    was, now = Counter(map(id, old)), Counter(map(id, new))
+    changed = {k for k in was.keys() | now.keys() if was[k] != now[k]}
     if before.kind is not FilterKind.UNION and (
-            [r for r in old if r not in changed] != [r for r in new if r not in changed]):
+            [id(r) for r in old if id(r) not in changed]
+            != [id(r) for r in new if id(r) not in changed]):
         return None
     return changed
 
 
 class _Verdicts:
-    """The services one filter's rules admit, per set of matching rules (a bit mask), within
-    the services that can differ."""
+    """The services one filter's rules admit, per set of matching rules (a bit mask: rule
+    ``k`` of the sweep is bit ``4 << k``), within the services that can differ."""
 
     def __init__(self, rules: list[tuple[int, Rule]], kind: FilterKind, default: Action,
                  within: IntervalSet) -> None:
+        """``rules``: ``(k, rule)`` in the order the verdict reads them."""
         self.rules, self.kind, self.default, self.within = rules, kind, default, within
+        self.at: dict[int, list[int]] = {}  # k -> positions in ``rules``
+        for i, (k, _) in enumerate(rules):
+            self.at.setdefault(k, []).append(i)
         self.memo: dict[int, IntervalSet] = {}
 
     def admitted(self, mask: int) -> IntervalSet:
-        hit = self.memo.get(mask)
+        key = mask >> 2  # bits 1 and 2 (where, forbidden) do not change what the rules admit
+        hit = self.memo.get(key)
         if hit is None:
-            hit = self.memo[mask] = self._admitted(mask)
+            hit = self.memo[key] = self._admitted(key)
         return hit
 
-    def _admitted(self, mask: int) -> IntervalSet:
-        matching = [r for bit, r in self.rules if mask & bit]
+    def _admitted(self, rest_bits: int) -> IntervalSet:
+        # a mask holds few bits of many: read only the set ones, not every rule
+        positions: list[int] = []
+        while rest_bits:
+            k = rest_bits.bit_length() - 1
+            positions.extend(self.at.get(k, ()))
+            rest_bits ^= 1 << k
+        positions.sort()
+        matching = [self.rules[i][1] for i in positions]
         if self.kind is FilterKind.UNION:
             return IntervalSet.union_all(
                 r.services.values for r in matching if r.action in LETS_THROUGH) & self.within
@@ -173,31 +189,33 @@ def filter_volume(
     changed = _changed(before, old, after, new)
     if not n_all or changed == set():
         return Volume()
-    peers: dict[Rule, AddressSet] = {}
-    for owner, rules in ((before, old), (after, new)):
-        for r in rules:
-            if r not in peers:
-                peers[r] = _peer_set(r, owner, resolve)
+    rules: dict[int, tuple[Rule, Filter]] = {}  # id() -> rule and owner, each rule once
+    for owner, in_order in ((before, old), (after, new)):
+        for r in in_order:
+            rules.setdefault(id(r), (r, owner))
     if changed is None:
         where, within = ANY, IntervalSet.span(0, SERVICE_MAX)
     else:
-        where = AddressSet.union_all(peers[r] for r in changed)
-        within = IntervalSet.union_all(r.services.values for r in changed)
+        where = AddressSet.union_all(_peer_set(*rules[k], resolve) for k in changed)
+        within = IntervalSet.union_all(rules[k][0].services.values for k in changed)
+    # only the rules that can match some service within are resolved and swept
+    peers = {k: _peer_set(r, owner, resolve) for k, (r, owner) in rules.items()
+             if r.services.values.overlaps(within)}
     bad_services = region.services.values & within
     closed = collateral = opened = 0
     for fam in (Family.V4, Family.V6):
         space = where.family(fam)
-        bits: dict[Rule, int] = {}
+        bits: dict[int, int] = {}  # id(rule) -> k (its mask bit is 4 << k)
         sets: list[tuple[int, IntervalSet]] = []
-        for r in peers:
-            inside = peers[r].family(fam) & space
-            if inside and r.services.values.overlaps(within):
-                bits[r] = 4 << len(sets)
-                sets.append((bits[r], inside))
-        was = _Verdicts([(bits[r], r) for r in old if r in bits], before.kind, before.default,
-                        within)
-        now = _Verdicts([(bits[r], r) for r in new if r in bits], after.kind, after.default,
-                        within)
+        for k, peer_set in peers.items():
+            inside = peer_set.family(fam) & space
+            if inside:
+                bits[k] = len(sets)
+                sets.append((4 << bits[k], inside))
+        was = _Verdicts([(bits[id(r)], r) for r in old if id(r) in bits], before.kind,
+                        before.default, within)
+        now = _Verdicts([(bits[id(r)], r) for r in new if id(r) in bits], after.kind,
+                        after.default, within)
         widths = _widths(space, peer_forbidden.family(fam) & space, sets)
         for mask, width in widths.items():
             a, b = was.admitted(mask), now.admitted(mask)
