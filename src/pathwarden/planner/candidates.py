@@ -20,6 +20,8 @@ by (collateral, edits); :mod:`.choice` proves them in that order.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -38,7 +40,14 @@ from pathwarden.model import (
 )
 from pathwarden.model.addresses import Family, parse_address
 from pathwarden.model.services import ICMPS, PORT_MAX, TCP, UDP
-from pathwarden.planner.edits import OpKind, RuleOp, apply_to_filter, new_rule_id
+from pathwarden.planner.edits import (
+    NEW_PREFIX,
+    OpKind,
+    RuleOp,
+    apply_to_filter,
+    new_rule_body,
+    new_rule_id,
+)
 from pathwarden.planner.problems import Keep, Problem
 from pathwarden.planner.volume import Resolver, Volume, filter_volume
 
@@ -115,6 +124,8 @@ class Hops:
         # peers are parsed and resolved once, however many options and candidates ask
         self._member_sets: dict[str, AddressSet] = {}
         self._peer_sets: dict[tuple[str, Rule], AddressSet] = {}
+        self._volumes: dict[tuple[object, ...],
+                            tuple[Filter, Problem, tuple[RuleOp, ...], Volume]] = {}
 
     def member_addresses(self, fid: str) -> AddressSet:
         hit = self._member_sets.get(fid)
@@ -144,9 +155,17 @@ class Hops:
 
     def volume(self, f: Filter, ops: Iterable[RuleOp], direction: Direction,
                problem: Problem) -> Volume:
-        after = apply_to_filter(f, list(ops))
-        return filter_volume(f, after, direction, self.member_addresses(f.id),
-                             problem.region(), self.resolve)
+        mine = tuple(op for op in ops if op.filter_id == f.id)  # the others leave f alone
+        # a candidate re-weighs the options its rules were chosen by: once is enough (keyed
+        # by identity; the key's objects are kept alive with the answer)
+        key = (id(f), direction, id(problem), tuple(map(id, mine)))
+        hit = self._volumes.get(key)
+        if hit is None:
+            after = apply_to_filter(f, list(mine))
+            hit = self._volumes[key] = (f, problem, mine, filter_volume(
+                f, after, direction, self.member_addresses(f.id), problem.region(),
+                self.resolve))
+        return hit[3]
 
 
 # -- per-rule options ------------------------------------------------------------------------
@@ -156,6 +175,30 @@ def _new(f: Filter, like: Rule, services: ServiceSet, peer: Peer) -> Rule:
                 src=(peer,) if ingress else (), dst=() if ingress else (peer,),
                 description=like.description)
     return replace(rule, id=new_rule_id(rule))
+
+
+def _new_cidrs(f: Filter, like: Rule, services: ServiceSet, cidrs: list[str]) -> list[Rule]:
+    """``[_new(f, like, services, Peer(CIDR, c)) for c in cidrs]``, the ids hashed from one
+    canonical body with the CIDR spliced in (a narrowed ``0.0.0.0/0`` takes thousands)."""
+    if not cidrs:
+        return []
+    ingress = like.direction is Direction.INGRESS
+    mark = Peer(PeerKind.CIDR, "\0")  # JSON writes it as "\u0000", in no CIDR text
+    template = Rule("", f.id, Action.ALLOW, like.direction, services,
+                    src=(mark,) if ingress else (), dst=() if ingress else (mark,),
+                    description=like.description)
+    parts = new_rule_body(template).split(b'"\\u0000"')
+    if len(parts) != 2:  # an id or description that is the mark itself: one by one
+        return [_new(f, like, services, Peer(PeerKind.CIDR, c)) for c in cidrs]
+    head, tail = parts
+    out = []
+    for c in cidrs:
+        peer = Peer(PeerKind.CIDR, c)
+        digest = hashlib.sha256(b"".join((head, json.dumps(c).encode(), tail))).hexdigest()
+        out.append(Rule(NEW_PREFIX + digest[:12], f.id, Action.ALLOW, like.direction, services,
+                        src=(peer,) if ingress else (), dst=() if ingress else (peer,),
+                        description=like.description))
+    return out
 
 
 def _modify(r: Rule, new: Rule, strategy: str, reason: str) -> RuleOp:
@@ -193,9 +236,9 @@ def rule_options(hops: Hops, f: Filter, r: Rule, problem: Problem, keeps: list[K
     }
     if len(peers) == 1 and peers[0].kind is PeerKind.CIDR:
         rest = hops.peer_set(r, f) - bad_peers
-        nets = [str(n) for n in rest.networks()]
+        nets = rest.cidrs()
         if nets:
-            new = [_new(f, r, r.services, Peer(PeerKind.CIDR, n)) for n in nets]
+            new = _new_cidrs(f, r, r.services, nets)
             why = (f"narrow {what} to {len(nets)} prefix(es) without the forbidden "
                    f"addresses")
             options["narrow_cidr"] = _replace_with(f, r, new, "narrow_cidr", why)
