@@ -123,6 +123,10 @@ class AddressSet:
     def __and__(self, other: AddressSet) -> AddressSet:
         return AddressSet(self.v4 & other.v4, self.v6 & other.v6)
 
+    def overlaps(self, other: AddressSet) -> bool:
+        """``bool(self & other)`` without building the intersection."""
+        return self.v4.overlaps(other.v4) or self.v6.overlaps(other.v6)
+
     def __sub__(self, other: AddressSet) -> AddressSet:
         return AddressSet(self.v4 - other.v4, self.v6 - other.v6)
 

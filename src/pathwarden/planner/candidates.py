@@ -267,7 +267,7 @@ def _swap_ref(hops: Hops, f: Filter, r: Rule, problem: Problem, keeps: list[Keep
             continue
         if not any(a in members for m in k.dst.members for a in m.addresses):
             continue
-        if not (k.src.addresses() & hops.peer_set(r, f)):
+        if not k.src.addresses().overlaps(hops.peer_set(r, f)):
             continue
         common = set.intersection(*(set(m.workload.filters) for m in k.src.members))
         for g in sorted(common):
@@ -301,7 +301,7 @@ def _sg_hop(hops: Hops, problem: Problem, keeps: list[Keep], direction: Directio
             continue
         for r in f.direction(direction):
             if r.action is Action.ALLOW and (r.services & region.services) and (
-                    hops.peer_set(r, f) & bad_peers):
+                    hops.peer_set(r, f).overlaps(bad_peers)):
                 involved.append((f, r, rule_options(hops, f, r, problem, keeps)))
     if not involved:
         return []
@@ -406,7 +406,7 @@ def _nacl_denies(hops: Hops, f: Filter, problem: Problem, nets: list[str],
     rules = sorted(f.direction(Direction.INGRESS), key=lambda r: r.order)
     first = next((r.order for r in rules if r.action is Action.ALLOW
                   and (r.services & region.services)
-                  and (hops.peer_set(r, f) & region.src)), None)
+                  and hops.peer_set(r, f).overlaps(region.src)), None)
     if first is None:
         return []
     used = {r.order for r in rules}

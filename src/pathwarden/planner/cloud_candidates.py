@@ -111,7 +111,7 @@ def _involved(hops: Hops, f: Filter, problem: Problem) -> list[Rule]:
     region = problem.region()
     return [r for r in f.direction(Direction.INGRESS)
             if r.action is Action.ALLOW and not r.disabled and (r.services & region.services)
-            and (hops.peer_set(r, f) & region.src)]
+            and hops.peer_set(r, f).overlaps(region.src)]
 
 
 def _prefixes(addrs: AddressSet) -> list[str]:

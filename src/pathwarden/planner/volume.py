@@ -103,6 +103,42 @@ def _changed(before: Filter, old: list[Rule], after: Filter, new: list[Rule]) ->
     return changed
 
 
+def _grouped(before: Filter, old: list[Rule], after: Filter, new: list[Rule],
+             direction: Direction, resolve: Resolver
+             ) -> tuple[list[Rule], list[Rule], dict[int, AddressSet]]:
+    """Union filters: the rules that let the same services through act as one rule whose
+    peers are all of theirs (a union verdict cannot tell them apart; deny rules do nothing).
+    So do the thousands of prefixes a narrowed ``0.0.0.0/0`` becomes. Returns one stand-in
+    rule per group and side (the same object on both sides when its peers did not change)
+    and the peers of each stand-in, by ``id()``."""
+
+    def groups(rules: list[Rule], owner: Filter) -> dict[IntervalSet, AddressSet]:
+        sets: dict[IntervalSet, list[AddressSet]] = {}
+        for r in rules:
+            if r.action in LETS_THROUGH:
+                sets.setdefault(r.services.values, []).append(_peer_set(r, owner, resolve))
+        return {svc: AddressSet.union_all(s) for svc, s in sets.items()}
+
+    was, now = groups(old, before), groups(new, after)
+    peers: dict[int, AddressSet] = {}
+    old_g: list[Rule] = []
+    new_g: list[Rule] = []
+    for svc in sorted(was.keys() | now.keys(), key=lambda v: v.ranges):
+        a, b = was.get(svc), now.get(svc)
+        if a is not None:
+            stand_in = Rule("", before.id, Action.ALLOW, direction, ServiceSet(svc))
+            peers[id(stand_in)] = a
+            old_g.append(stand_in)
+            if a == b:
+                new_g.append(stand_in)
+                continue
+        if b is not None:
+            stand_in = Rule("", after.id, Action.ALLOW, direction, ServiceSet(svc))
+            peers[id(stand_in)] = b
+            new_g.append(stand_in)
+    return old_g, new_g, peers
+
+
 class _Verdicts:
     """The services one filter's rules admit, per set of matching rules (a bit mask: rule
     ``k`` of the sweep is bit ``4 << k``), within the services that can differ."""
@@ -186,29 +222,38 @@ def filter_volume(
     member_forbidden = region.dst if ingress else region.src
     n_all = members.size()
     n_out = n_all - (members & member_forbidden).size()
+    if not n_all:
+        return Volume()
+    given: dict[int, AddressSet] = {}
+    if before.kind is FilterKind.UNION and after.kind is FilterKind.UNION:
+        old, new, given = _grouped(before, old, after, new, direction, resolve)
     changed = _changed(before, old, after, new)
-    if not n_all or changed == set():
+    if changed == set():
         return Volume()
     rules: dict[int, tuple[Rule, Filter]] = {}  # id() -> rule and owner, each rule once
     for owner, in_order in ((before, old), (after, new)):
         for r in in_order:
             rules.setdefault(id(r), (r, owner))
+
+    def peer_set(k: int) -> AddressSet:
+        hit = given.get(k)
+        return hit if hit is not None else _peer_set(*rules[k], resolve)
+
     if changed is None:
         where, within = ANY, IntervalSet.span(0, SERVICE_MAX)
     else:
-        where = AddressSet.union_all(_peer_set(*rules[k], resolve) for k in changed)
+        where = AddressSet.union_all(peer_set(k) for k in changed)
         within = IntervalSet.union_all(rules[k][0].services.values for k in changed)
     # only the rules that can match some service within are resolved and swept
-    peers = {k: _peer_set(r, owner, resolve) for k, (r, owner) in rules.items()
-             if r.services.values.overlaps(within)}
+    peers = {k: peer_set(k) for k, (r, _) in rules.items() if r.services.values.overlaps(within)}
     bad_services = region.services.values & within
     closed = collateral = opened = 0
     for fam in (Family.V4, Family.V6):
         space = where.family(fam)
         bits: dict[int, int] = {}  # id(rule) -> k (its mask bit is 4 << k)
         sets: list[tuple[int, IntervalSet]] = []
-        for k, peer_set in peers.items():
-            inside = peer_set.family(fam) & space
+        for k, peers_k in peers.items():
+            inside = peers_k.family(fam) & space
             if inside:
                 bits[k] = len(sets)
                 sets.append((4 << bits[k], inside))
