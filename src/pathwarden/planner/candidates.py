@@ -337,12 +337,15 @@ def _candidate(hops: Hops, hop: str, name: str, ops: tuple[RuleOp, ...], directi
     volume = Volume()
     quota = ""
     per_filter = []
-    for fid in dict.fromkeys(op.filter_id for op in ops):
+    by_filter: dict[str, list[RuleOp]] = {}  # each filter's ops, in order: read once, not
+    for op in ops:                            # once per filter (thousands of ops, hundreds)
+        by_filter.setdefault(op.filter_id, []).append(op)
+    for fid, mine in by_filter.items():
         f = hops.estate.filters[fid]
-        part = hops.volume(f, ops, direction, problem)
+        part = hops.volume(f, mine, direction, problem)
         per_filter.append((fid, part))
         volume = volume + part
-        quota = quota or quota_problem(apply_to_filter(f, list(ops)))
+        quota = quota or quota_problem(apply_to_filter(f, mine))
     return Candidate(hop, name, ops, volume, quota, tuple(per_filter))
 
 

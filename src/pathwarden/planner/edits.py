@@ -107,7 +107,8 @@ def apply_to_filter(f: Filter, ops: Sequence[RuleOp]) -> Filter:
             continue
         if op.kind in (OpKind.ADD, OpKind.MODIFY):
             assert op.rule is not None
-            rules[op.rule_id] = with_id(op.rule, op.rule_id)
+            rules[op.rule_id] = (op.rule if op.rule.id == op.rule_id
+                                 else with_id(op.rule, op.rule_id))
         else:
             rules.pop(op.rule_id, None)
     return replace(f, rules=tuple(rules.values()))
