@@ -105,12 +105,13 @@ def _changed(before: Filter, old: list[Rule], after: Filter, new: list[Rule]) ->
 
 def _grouped(before: Filter, old: list[Rule], after: Filter, new: list[Rule],
              direction: Direction, resolve: Resolver
-             ) -> tuple[list[Rule], list[Rule], dict[int, AddressSet]]:
+             ) -> tuple[list[Rule], list[Rule], dict[int, AddressSet], AddressSet]:
     """Union filters: the rules that let the same services through act as one rule whose
     peers are all of theirs (a union verdict cannot tell them apart; deny rules do nothing).
     So do the thousands of prefixes a narrowed ``0.0.0.0/0`` becomes. Returns one stand-in
-    rule per group and side (the same object on both sides when its peers did not change)
-    and the peers of each stand-in, by ``id()``."""
+    rule per group and side (the same object on both sides when its peers did not change),
+    the peers of each stand-in, by ``id()``, and where a group's peers changed (elsewhere
+    every group holds the same addresses before and after, so every verdict is the same)."""
 
     def groups(rules: list[Rule], owner: Filter) -> dict[IntervalSet, AddressSet]:
         sets: dict[IntervalSet, list[AddressSet]] = {}
@@ -123,8 +124,12 @@ def _grouped(before: Filter, old: list[Rule], after: Filter, new: list[Rule],
     peers: dict[int, AddressSet] = {}
     old_g: list[Rule] = []
     new_g: list[Rule] = []
+    moved: list[AddressSet] = []
     for svc in sorted(was.keys() | now.keys(), key=lambda v: v.ranges):
         a, b = was.get(svc), now.get(svc)
+        if a != b:
+            a_set, b_set = a or AddressSet(), b or AddressSet()
+            moved += [a_set - b_set, b_set - a_set]
         if a is not None:
             stand_in = Rule("", before.id, Action.ALLOW, direction, ServiceSet(svc))
             peers[id(stand_in)] = a
@@ -136,7 +141,7 @@ def _grouped(before: Filter, old: list[Rule], after: Filter, new: list[Rule],
             stand_in = Rule("", after.id, Action.ALLOW, direction, ServiceSet(svc))
             peers[id(stand_in)] = b
             new_g.append(stand_in)
-    return old_g, new_g, peers
+    return old_g, new_g, peers, AddressSet.union_all(moved)
 
 
 class _Verdicts:
@@ -225,8 +230,9 @@ def filter_volume(
     if not n_all:
         return Volume()
     given: dict[int, AddressSet] = {}
+    moved: AddressSet | None = None
     if before.kind is FilterKind.UNION and after.kind is FilterKind.UNION:
-        old, new, given = _grouped(before, old, after, new, direction, resolve)
+        old, new, given, moved = _grouped(before, old, after, new, direction, resolve)
     changed = _changed(before, old, after, new)
     if changed == set():
         return Volume()
@@ -242,7 +248,8 @@ def filter_volume(
     if changed is None:
         where, within = ANY, IntervalSet.span(0, SERVICE_MAX)
     else:
-        where = AddressSet.union_all(peer_set(k) for k in changed)
+        where = moved if moved is not None else AddressSet.union_all(
+            peer_set(k) for k in changed)
         within = IntervalSet.union_all(rules[k][0].services.values for k in changed)
     # only the rules that can match some service within are resolved and swept
     peers = {k: peer_set(k) for k, (r, _) in rules.items() if r.services.values.overlaps(within)}
