@@ -13,8 +13,11 @@ from click.testing import CliRunner
 from pathwarden.apply.approval import make_approval
 from pathwarden.apply.runner import gate
 from pathwarden.cli.main import cli
+from pathwarden.model import ServiceSet
+from pathwarden.model.services import ICMP
 from pathwarden.planner import ChangeSetError, load_changeset
 from pathwarden.planner.changeset import content_sha256, document_sha256
+from pathwarden.planner.schema import validate
 from tests.unit.changesets import AS_OF, POLICY, SNAPSHOT, example_changeset, write
 
 
@@ -68,3 +71,14 @@ def test_an_operation_edited_behind_a_fixed_document_hash_does_not_load(tmp_path
     doc["sha256"] = document_sha256(doc)  # the document hash fixed, the content hash not
     with pytest.raises(ChangeSetError, match="content_sha256 does not match the operations"):
         load_changeset(write(doc, tmp_path / "cs.json"))
+
+
+def test_an_open_icmp_code_range_validates_as_the_check_writes_it() -> None:
+    doc = example_changeset()
+    partial = ServiceSet.icmp(ICMP, 3, 4) | ServiceSet.icmp(ICMP, 8)
+    doc["findings"][0]["finding"]["open"] = partial.to_contract()
+    assert doc["findings"][0]["finding"]["open"][0]["codes"] == {"3": [[4, 4]]}
+    validate(doc)
+    doc["findings"][0]["finding"]["open"][0]["codes"] = {"3": [4]}
+    with pytest.raises(ChangeSetError, match="codes"):
+        validate(doc)

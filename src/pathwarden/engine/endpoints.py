@@ -7,7 +7,7 @@ part) plus an outside address set (CIDRs that are not our workloads).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pathwarden.errors import EndpointError
 from pathwarden.model import NOWHERE, AddressSet, Estate, Workload
@@ -25,6 +25,10 @@ class Endpoint:
     label: str
     members: tuple[Member, ...] = ()
     outside: AddressSet = NOWHERE
+    # addresses() once per endpoint (members and outside never change): the planner asks
+    # for the same segment's addresses for every rule and candidate it weighs
+    _memo: dict[str, AddressSet] = field(default_factory=dict, init=False, repr=False,
+                                         compare=False, hash=False)
 
     @classmethod
     def of_workloads(cls, label: str, workloads: list[Workload]) -> Endpoint:
@@ -35,9 +39,11 @@ class Endpoint:
 
     def addresses(self) -> AddressSet:
         """Every address the endpoint stands for: its members' and its outside ranges."""
-        return AddressSet.union_all(workload_addresses(m.addresses) for m in self.members) | (
-            self.outside
-        )
+        hit = self._memo.get("addresses")
+        if hit is None:
+            hit = self._memo["addresses"] = AddressSet.union_all(
+                workload_addresses(m.addresses) for m in self.members) | self.outside
+        return hit
 
 
 def workload_addresses(addresses: Iterable[str]) -> AddressSet:

@@ -123,6 +123,10 @@ class AddressSet:
     def __and__(self, other: AddressSet) -> AddressSet:
         return AddressSet(self.v4 & other.v4, self.v6 & other.v6)
 
+    def overlaps(self, other: AddressSet) -> bool:
+        """``bool(self & other)`` without building the intersection."""
+        return self.v4.overlaps(other.v4) or self.v6.overlaps(other.v6)
+
     def __sub__(self, other: AddressSet) -> AddressSet:
         return AddressSet(self.v4 - other.v4, self.v6 - other.v6)
 
@@ -144,8 +148,32 @@ class AddressSet:
                 ipaddress.IPv6Address(lo), ipaddress.IPv6Address(hi)
             )
 
+    def cidrs(self) -> list[str]:
+        """The texts of :meth:`networks` (the same prefixes, in the same order), IPv4 ones
+        written directly: a scattered set minus a large one takes thousands of prefixes.
+
+        >>> (AddressSet.parse("10.0.0.0/8") - AddressSet.parse("10.0.0.5/32")).cidrs()[:4]
+        ['10.0.0.0/30', '10.0.0.4/32', '10.0.0.6/31', '10.0.0.8/29']
+        """
+        out = [f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}/{plen}"
+               for lo, hi in self.v4 for n, plen in _blocks(lo, hi, 32)]
+        out.extend(str(ipaddress.IPv6Network((n, plen)))
+                   for lo, hi in self.v6 for n, plen in _blocks(lo, hi, 128))
+        return out
+
     def describe(self) -> list[str]:
-        return [str(n) for n in self.networks()]
+        return self.cidrs()
+
+
+def _blocks(lo: int, hi: int, bits: int) -> Iterator[tuple[int, int]]:
+    """The fewest aligned prefixes ``(start, length)`` covering ``lo..hi`` (``bits`` wide), in
+    order: each the largest block that starts at ``lo`` and ends by ``hi``."""
+    while lo <= hi:
+        aligned = lo & -lo if lo else 1 << bits
+        fits = 1 << ((hi - lo + 1).bit_length() - 1)
+        size = min(aligned, fits)
+        yield lo, bits - size.bit_length() + 1
+        lo += size
 
 
 ANY_V4 = AddressSet(v4=IntervalSet.span(0, V4_MAX))

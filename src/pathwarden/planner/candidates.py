@@ -20,6 +20,8 @@ by (collateral, edits); :mod:`.choice` proves them in that order.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -38,7 +40,14 @@ from pathwarden.model import (
 )
 from pathwarden.model.addresses import Family, parse_address
 from pathwarden.model.services import ICMPS, PORT_MAX, TCP, UDP
-from pathwarden.planner.edits import OpKind, RuleOp, apply_to_filter, new_rule_id
+from pathwarden.planner.edits import (
+    NEW_PREFIX,
+    OpKind,
+    RuleOp,
+    apply_to_filter,
+    new_rule_body,
+    new_rule_id,
+)
 from pathwarden.planner.problems import Keep, Problem
 from pathwarden.planner.volume import Resolver, Volume, filter_volume
 
@@ -111,26 +120,52 @@ class Hops:
             for fid in subnet.filters if subnet else ():
                 self.members.setdefault(fid, []).extend(w.addresses)
 
+        # the estate never changes under one Hops: each filter's members and each rule's
+        # peers are parsed and resolved once, however many options and candidates ask
+        self._member_sets: dict[str, AddressSet] = {}
+        self._peer_sets: dict[tuple[str, Rule], AddressSet] = {}
+        self._volumes: dict[tuple[object, ...],
+                            tuple[Filter, Problem, tuple[RuleOp, ...], Volume]] = {}
+
     def member_addresses(self, fid: str) -> AddressSet:
+        hit = self._member_sets.get(fid)
+        if hit is not None:
+            return hit
         ips = []
         for a in self.members.get(fid, []):
             try:
                 ips.append(parse_address(a))
             except ValueError:
                 continue
-        return AddressSet.of_ips(ips)
+        hit = self._member_sets[fid] = AddressSet.of_ips(ips)
+        return hit
 
     def peer_set(self, r: Rule, f: Filter) -> AddressSet:
+        key = (f.id, r)
+        hit = self._peer_sets.get(key)
+        if hit is not None:
+            return hit
         peers = r.src if r.direction is Direction.INGRESS else r.dst
         if not peers or any(p.kind is PeerKind.ANY for p in peers):
-            return ANY
-        return AddressSet.union_all(self.resolve(p, f) for p in peers)
+            hit = ANY
+        else:
+            hit = AddressSet.union_all(self.resolve(p, f) for p in peers)
+        self._peer_sets[key] = hit
+        return hit
 
     def volume(self, f: Filter, ops: Iterable[RuleOp], direction: Direction,
                problem: Problem) -> Volume:
-        after = apply_to_filter(f, list(ops))
-        return filter_volume(f, after, direction, self.member_addresses(f.id),
-                             problem.region(), self.resolve)
+        mine = tuple(op for op in ops if op.filter_id == f.id)  # the others leave f alone
+        # a candidate re-weighs the options its rules were chosen by: once is enough (keyed
+        # by identity; the key's objects are kept alive with the answer)
+        key = (id(f), direction, id(problem), tuple(map(id, mine)))
+        hit = self._volumes.get(key)
+        if hit is None:
+            after = apply_to_filter(f, list(mine))
+            hit = self._volumes[key] = (f, problem, mine, filter_volume(
+                f, after, direction, self.member_addresses(f.id), problem.region(),
+                self.resolve))
+        return hit[3]
 
 
 # -- per-rule options ------------------------------------------------------------------------
@@ -140,6 +175,30 @@ def _new(f: Filter, like: Rule, services: ServiceSet, peer: Peer) -> Rule:
                 src=(peer,) if ingress else (), dst=() if ingress else (peer,),
                 description=like.description)
     return replace(rule, id=new_rule_id(rule))
+
+
+def _new_cidrs(f: Filter, like: Rule, services: ServiceSet, cidrs: list[str]) -> list[Rule]:
+    """``[_new(f, like, services, Peer(CIDR, c)) for c in cidrs]``, the ids hashed from one
+    canonical body with the CIDR spliced in (a narrowed ``0.0.0.0/0`` takes thousands)."""
+    if not cidrs:
+        return []
+    ingress = like.direction is Direction.INGRESS
+    mark = Peer(PeerKind.CIDR, "\0")  # JSON writes it as "\u0000", in no CIDR text
+    template = Rule("", f.id, Action.ALLOW, like.direction, services,
+                    src=(mark,) if ingress else (), dst=() if ingress else (mark,),
+                    description=like.description)
+    parts = new_rule_body(template).split(b'"\\u0000"')
+    if len(parts) != 2:  # an id or description that is the mark itself: one by one
+        return [_new(f, like, services, Peer(PeerKind.CIDR, c)) for c in cidrs]
+    head, tail = parts
+    out = []
+    for c in cidrs:
+        peer = Peer(PeerKind.CIDR, c)
+        digest = hashlib.sha256(b"".join((head, json.dumps(c).encode(), tail))).hexdigest()
+        out.append(Rule(NEW_PREFIX + digest[:12], f.id, Action.ALLOW, like.direction, services,
+                        src=(peer,) if ingress else (), dst=() if ingress else (peer,),
+                        description=like.description))
+    return out
 
 
 def _modify(r: Rule, new: Rule, strategy: str, reason: str) -> RuleOp:
@@ -177,9 +236,9 @@ def rule_options(hops: Hops, f: Filter, r: Rule, problem: Problem, keeps: list[K
     }
     if len(peers) == 1 and peers[0].kind is PeerKind.CIDR:
         rest = hops.peer_set(r, f) - bad_peers
-        nets = [str(n) for n in rest.networks()]
+        nets = rest.cidrs()
         if nets:
-            new = [_new(f, r, r.services, Peer(PeerKind.CIDR, n)) for n in nets]
+            new = _new_cidrs(f, r, r.services, nets)
             why = (f"narrow {what} to {len(nets)} prefix(es) without the forbidden "
                    f"addresses")
             options["narrow_cidr"] = _replace_with(f, r, new, "narrow_cidr", why)
@@ -208,7 +267,7 @@ def _swap_ref(hops: Hops, f: Filter, r: Rule, problem: Problem, keeps: list[Keep
             continue
         if not any(a in members for m in k.dst.members for a in m.addresses):
             continue
-        if not (k.src.addresses() & hops.peer_set(r, f)):
+        if not k.src.addresses().overlaps(hops.peer_set(r, f)):
             continue
         common = set.intersection(*(set(m.workload.filters) for m in k.src.members))
         for g in sorted(common):
@@ -242,7 +301,7 @@ def _sg_hop(hops: Hops, problem: Problem, keeps: list[Keep], direction: Directio
             continue
         for r in f.direction(direction):
             if r.action is Action.ALLOW and (r.services & region.services) and (
-                    hops.peer_set(r, f) & bad_peers):
+                    hops.peer_set(r, f).overlaps(bad_peers)):
                 involved.append((f, r, rule_options(hops, f, r, problem, keeps)))
     if not involved:
         return []
@@ -253,13 +312,14 @@ def _sg_hop(hops: Hops, problem: Problem, keeps: list[Keep], direction: Directio
             hops.volume(f, kv[1], direction, problem).collateral, len(kv[1]), kv[0]))
         return scored[0][1]
 
+    bests = [best(f, opts) for f, _r, opts in involved]  # weighed once, used by every variant
     variants: dict[str, list[RuleOp]] = {"best per rule": []}
-    for f, _r, opts in involved:
-        variants["best per rule"] += best(f, opts)
+    for b in bests:
+        variants["best per rule"] += b
     for strategy in ("narrow_cidr", "swap_ref", "narrow_ports", "remove"):
         chosen: list[RuleOp] = []
-        for f, _r, opts in involved:
-            chosen += opts.get(strategy) or best(f, opts)
+        for (_f, _r, opts), b in zip(involved, bests, strict=True):
+            chosen += opts.get(strategy) or b
         variants[strategy] = chosen
     out: list[Candidate] = []
     seen: set[tuple[RuleOp, ...]] = set()
@@ -277,12 +337,15 @@ def _candidate(hops: Hops, hop: str, name: str, ops: tuple[RuleOp, ...], directi
     volume = Volume()
     quota = ""
     per_filter = []
-    for fid in dict.fromkeys(op.filter_id for op in ops):
+    by_filter: dict[str, list[RuleOp]] = {}  # each filter's ops, in order: read once, not
+    for op in ops:                            # once per filter (thousands of ops, hundreds)
+        by_filter.setdefault(op.filter_id, []).append(op)
+    for fid, mine in by_filter.items():
         f = hops.estate.filters[fid]
-        part = hops.volume(f, ops, direction, problem)
+        part = hops.volume(f, mine, direction, problem)
         per_filter.append((fid, part))
         volume = volume + part
-        quota = quota or quota_problem(apply_to_filter(f, list(ops)))
+        quota = quota or quota_problem(apply_to_filter(f, mine))
     return Candidate(hop, name, ops, volume, quota, tuple(per_filter))
 
 
@@ -346,7 +409,7 @@ def _nacl_denies(hops: Hops, f: Filter, problem: Problem, nets: list[str],
     rules = sorted(f.direction(Direction.INGRESS), key=lambda r: r.order)
     first = next((r.order for r in rules if r.action is Action.ALLOW
                   and (r.services & region.services)
-                  and (hops.peer_set(r, f) & region.src)), None)
+                  and hops.peer_set(r, f).overlaps(region.src)), None)
     if first is None:
         return []
     used = {r.order for r in rules}

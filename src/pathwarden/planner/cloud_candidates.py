@@ -84,7 +84,7 @@ def narrow_peers(hops: Hops, f: Filter, r: Rule, bad: AddressSet
             continue
         if p.kind not in (PeerKind.CIDR, PeerKind.ANY):
             notes.append(f"{p.label()} expanded into prefixes: it holds a forbidden address")
-        out.extend(Peer(PeerKind.CIDR, str(n)) for n in (have - bad).networks())
+        out.extend(Peer(PeerKind.CIDR, n) for n in (have - bad).cidrs())
     return tuple(dict.fromkeys(out)), notes
 
 
@@ -111,11 +111,11 @@ def _involved(hops: Hops, f: Filter, problem: Problem) -> list[Rule]:
     region = problem.region()
     return [r for r in f.direction(Direction.INGRESS)
             if r.action is Action.ALLOW and not r.disabled and (r.services & region.services)
-            and (hops.peer_set(r, f) & region.src)]
+            and hops.peer_set(r, f).overlaps(region.src)]
 
 
 def _prefixes(addrs: AddressSet) -> list[str]:
-    return [str(n) for n in addrs.networks()]
+    return addrs.cidrs()
 
 
 # -- Azure -----------------------------------------------------------------------------------

@@ -87,9 +87,13 @@ def match_rule(f: Filter, rule: Rule) -> str | None:
     return same[0].id if same else None
 
 
+def new_rule_body(r: Rule) -> bytes:
+    """What :func:`new_rule_id` hashes."""
+    return canonical_json([r.filter_id, canonical_rule(r), r.description])
+
+
 def new_rule_id(r: Rule) -> str:
-    body = canonical_json([r.filter_id, canonical_rule(r), r.description])
-    return NEW_PREFIX + hashlib.sha256(body).hexdigest()[:12]
+    return NEW_PREFIX + hashlib.sha256(new_rule_body(r)).hexdigest()[:12]
 
 
 def with_id(r: Rule, rule_id: str) -> Rule:
@@ -103,7 +107,8 @@ def apply_to_filter(f: Filter, ops: Sequence[RuleOp]) -> Filter:
             continue
         if op.kind in (OpKind.ADD, OpKind.MODIFY):
             assert op.rule is not None
-            rules[op.rule_id] = with_id(op.rule, op.rule_id)
+            rules[op.rule_id] = (op.rule if op.rule.id == op.rule_id
+                                 else with_id(op.rule, op.rule_id))
         else:
             rules.pop(op.rule_id, None)
     return replace(f, rules=tuple(rules.values()))

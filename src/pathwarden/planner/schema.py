@@ -39,9 +39,10 @@ def _object(required: dict[str, Any], optional: dict[str, Any] | None = None) ->
 
 
 PAIR = {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}
+CODES = {"type": "object", "additionalProperties": {"type": "array", "items": PAIR}}
 OPEN = {"type": "array", "items": _object(
     {"protocol": TEXT, "ports": {"type": ["array", "null"], "items": PAIR}},
-    {"codes": {"type": "array"}})}
+    {"codes": CODES})}  # codes: ICMP type (text) -> code ranges, as ServiceSet.to_contract
 PEER = _object({"kind": {"enum": [k.value for k in PeerKind]}, "value": TEXT,
                 "account": NULL_TEXT, "network": NULL_TEXT, "peering": NULL_TEXT,
                 "peering_status": NULL_TEXT})
