@@ -11,7 +11,7 @@ engine to a brute-force per-packet oracle and to a pair-by-pair reference evalua
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -109,6 +109,7 @@ class Engine:
         self._filter_memo: dict[tuple[str, bool, Family], tuple[Filter, list[Any]]] = {}
         self._set_index: dict[tuple[Family, IntervalSet], SetIndex] = {}
         self._memo: dict[Hashable, Decision] = {}
+        self._verdicts: dict[Hashable, Decision] = {}  # (kind, default, rule ids) -> verdict
         self._addr_atoms: dict[str, tuple[Family, int]] = {}
         self._index: EndpointIndex | None = None  # built on the first endpoint text
 
@@ -316,9 +317,17 @@ class Engine:
             for r, s, d in comp.rules
             if (s is None or s.contains(s_rep)) and (d is None or d.contains(d_rep))
         ]
-        out = verdicts.decide(stage.kind, matching, stage.default)
+        # the same matching rules decide alike: the verdict is computed once per rule tuple,
+        # and each memo key still gets a decision object of its own (explanations group by it)
+        vkey = (stage.kind, stage.default, tuple(map(id, matching)))
+        same = self._verdicts.get(vkey)
+        if same is None:
+            out = self._verdicts[vkey] = verdicts.decide(stage.kind, matching, stage.default)
+        else:
+            out = replace(same)
         if len(self._memo) >= MEMO_LIMIT:
             self._memo.clear()
+            self._verdicts.clear()
         self._memo[key] = out
         return out
 

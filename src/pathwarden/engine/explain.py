@@ -100,11 +100,19 @@ def explain(result: ReachResult, within: ServiceSet | None) -> list[dict[str, An
 
     n_d = len(dst)
     items = []
+    members: dict[Hashable, Any] = {}  # the same units, the same members (once per set)
+
+    def named(units: list[tuple[FamilyEval, int]], src: bool) -> Any:
+        key = (src, *((id(f), u) for f, u in units))
+        hit = members.get(key)
+        if hit is None:
+            hit = members[key] = member_set(result.estate, units, src=src)
+        return hit
+
     for i, j in zip(*np.nonzero(matrix), strict=True):
         cp = int(i) * n_d + int(j)
         opened = ServiceSet.union_all(set(opens.get(cp, [])))
         if opened:
-            items.append((hops.get(cp, {}), opened,
-                          member_set(result.estate, s_units.get(cp, []), src=True),
-                          member_set(result.estate, d_units.get(cp, []), src=False)))
+            items.append((hops.get(cp, {}), opened, named(s_units.get(cp, []), True),
+                          named(d_units.get(cp, []), False)))
     return render(items)

@@ -15,9 +15,11 @@ A hop decision's rules are sorted into protocol ranges once per (decision, open 
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Hashable, Iterable
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from pathwarden.engine.attribution import LETS_THROUGH, rule_doc
 from pathwarden.engine.verdicts import Decision
@@ -25,10 +27,13 @@ from pathwarden.model import NOWHERE, AddressSet, Rule, ServiceSet
 from pathwarden.model.services import BLOCK, NUMBERS
 
 MAX_MEMBERS = 25
+Ints = npt.NDArray[np.int64]
 ByHop = dict[str, dict[int, tuple[Decision, ServiceSet]]]  # label -> decision id -> (d, open)
 Members = tuple[frozenset[str], AddressSet]  # workload ids, outside addresses
 Rendering = list[tuple[list[dict[str, Any]], list[dict[str, Any]]]]  # (open ranges, hops)
-Runs = tuple[list[int], list[int], list[list[dict[str, Any]]]]  # starts, ends, rule docs
+# starts, ends, rule docs, rule ids (per run, then every rule of the hop), the hop's decisions
+Runs = tuple[list[int], list[int], list[list[dict[str, Any]]], list[tuple[str, ...]],
+             list[Decision]]
 
 
 class _Rules:
@@ -55,65 +60,68 @@ class _Rules:
 
 def render(items: Iterable[tuple[ByHop, ServiceSet, Members, Members]]) -> list[dict[str, Any]]:
     """Entries from ``(hops, open, source members, destination members)`` per class pair, in
-    order (see the module docstring)."""
+    order (see the module docstring). A hop's rule runs are built once per distinct (decision,
+    open part) set, and sorted into an open set's protocol entries once per (runs, open set)."""
     docs: dict[int, dict[str, Any]] = {}
     rules = _Rules()
-    entries_of: dict[ServiceSet, tuple[list[dict[str, Any]], list[int]]] = {}
-    by_sig: dict[Hashable, Rendering] = {}
+    opens: dict[ServiceSet, tuple[list[dict[str, Any]], Ints]] = {}
+    runs_of: dict[Hashable, Runs] = {}
+    picks_of: dict[tuple[int, ServiceSet], tuple[Ints, list[int]]] = {}
     renderings: dict[Hashable, Rendering] = {}
     groups: dict[Hashable, list[tuple[Members, Members]]] = {}
     for by_hop, opened, src, dst in items:
-        sig = (opened, tuple((label, tuple(sorted(((id(d), p) for d, p in slot.values()),
-                                                  key=lambda t: t[0])))
-                             for label, slot in by_hop.items()))
-        rendering = by_sig.get(sig)
-        if rendering is None:
-            rendering = by_sig[sig] = _render(by_hop, opened, rules, docs, entries_of)
-        key = _content(rendering)
-        renderings.setdefault(key, rendering)
+        hit_open = opens.get(opened)
+        if hit_open is None:
+            contract = opened.to_contract()
+            hit_open = opens[opened] = (contract, np.array([_proto(e) for e in contract],
+                                                           dtype=np.int64))
+        entries, protos = hit_open
+        labels = list(by_hop)
+        runs = [_runs_of(slot, rules, docs, runs_of) for slot in by_hop.values()]
+        columns = []
+        for r in runs:
+            picks = picks_of.get((id(r), opened))
+            if picks is None:
+                picks = picks_of[(id(r), opened)] = _picks(r, protos)
+            columns.append(picks)
+        merged = _groups([c[0] for c in columns], max((len(r[0]) for r in runs), default=0),
+                         len(entries))
+        picked = [tuple(c[1][es[0]] for c in columns) for es in merged]
+        # equal keys, equal renderings: the groups cover every entry, so the open set is equal
+        key = (opened, tuple((tuple(es), tuple(r[3][k] if k != -2 else ()
+                                               for r, k in zip(runs, picks, strict=True)))
+                             for es, picks in zip(merged, picked, strict=True)), tuple(labels))
+        if key not in renderings:
+            renderings[key] = [
+                ([entries[e] for e in es],
+                 [{"hop": label, "rules": r[2][k] if k != -2 else []}
+                  for label, r, k in zip(labels, runs, picks, strict=True)])
+                for es, picks in zip(merged, picked, strict=True)]
         groups.setdefault(key, []).append((src, dst))
     out: list[dict[str, Any]] = []
-    for key, members in groups.items():
+    for sig, members in groups.items():
         src_names, src_count = _names(m[0] for m in members)
         dst_names, dst_count = _names(m[1] for m in members)
-        for open_list, hop_list in renderings[key]:
+        for open_list, hop_list in renderings[sig]:
             out.append({"open": open_list, "from": src_names, "to": dst_names,
                         "from_count": src_count, "to_count": dst_count,
                         "pairs": len(members), "hops": hop_list})
     return out
 
 
-def _content(rendering: Rendering) -> Hashable:
-    return tuple((repr(o), tuple((h["hop"], tuple(r["id"] for r in h["rules"])) for h in hs))
-                 for o, hs in rendering)
-
-
-def _render(by_hop: ByHop, opened: ServiceSet, rules: _Rules,
-            docs: dict[int, dict[str, Any]],
-            entries_of: dict[ServiceSet, tuple[list[dict[str, Any]], list[int]]]) -> Rendering:
-    runs = {label: _runs(slot, rules, docs) for label, slot in by_hop.items()}
-    hit_entries = entries_of.get(opened)
-    if hit_entries is None:
-        contract = opened.to_contract()
-        hit_entries = entries_of[opened] = (contract, [_proto(e) for e in contract])
-    entries, protos = hit_entries
-    # protocols between two boundaries of any hop's runs pick the same rule lists
-    bounds = sorted({b for r in runs.values() for b in r[0]}
-                    | {e + 1 for r in runs.values() for e in r[1]})
-    by_segment: dict[int, tuple[int, ...]] = {}
-    merged: dict[tuple[int, ...], tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
-    for entry, proto in zip(entries, protos, strict=True):
-        segment = bisect_right(bounds, proto) if proto >= 0 else -1 - proto
-        picks = by_segment.get(segment)
-        if picks is None:
-            picks = by_segment[segment] = tuple(_pick(r, proto) for r in runs.values())
-        hit = merged.get(picks)
-        if hit is None:
-            hit = merged[picks] = ([], [
-                {"hop": label, "rules": r[2][k] if k != -2 else []}
-                for (label, r), k in zip(runs.items(), picks, strict=True)])
-        hit[0].append(entry)
-    return list(merged.values())
+def _runs_of(slot: dict[int, tuple[Decision, ServiceSet]], rules: _Rules,
+             docs: dict[int, dict[str, Any]], memo: dict[Hashable, Runs]) -> Runs:
+    """:func:`_runs`, memoised per (decision, open part) set (the memo keeps the decisions,
+    so their ids stay theirs)."""
+    if len(slot) == 1:
+        (d, part), = slot.values()
+        key: Hashable = (id(d), part)
+    else:
+        key = tuple(sorted(((id(d), p) for d, p in slot.values()), key=lambda t: t[0]))
+    hit = memo.get(key)
+    if hit is None:
+        hit = memo[key] = _runs(slot, rules, docs)
+    return hit
 
 
 def _runs(slot: dict[int, tuple[Decision, ServiceSet]], rules: _Rules,
@@ -147,17 +155,44 @@ def _runs(slot: dict[int, tuple[Decision, ServiceSet]], rules: _Rules,
             ends.append(positions[k + 1] - 1)
             lists.append([rule_doc(active[rank][0], docs) for rank in sorted(active)])
     lists.append([rule_doc(r, docs) for _, r in sorted(order.values(), key=lambda t: t[0])])
-    return starts, ends, lists
+    return starts, ends, lists, [tuple(d["id"] for d in ds) for ds in lists], [
+        d for d, _ in slot.values()]
 
 
-def _pick(runs: Runs, proto: int) -> int:
-    """The rule list for one protocol: a run, ``-1`` for ``all`` (every rule of the hop, the
-    last list), ``-2`` when no rule of the hop lets that protocol through."""
-    starts, ends, _ = runs
-    if proto == -1:
-        return -1
-    k = bisect_right(starts, proto) - 1
-    return k if k >= 0 and proto <= ends[k] else -2
+def _picks(runs: Runs, protos: Ints) -> tuple[Ints, list[int]]:
+    """The rule list of each protocol entry, as an array and a list: a run's index, ``-1``
+    for ``all`` (every rule of the hop, the last list), ``-2`` when no rule of the hop lets
+    that protocol through."""
+    starts = np.array(runs[0], dtype=np.int64)
+    out = np.full(len(protos), -2, dtype=np.int64)
+    if len(starts):
+        k = np.searchsorted(starts, protos, side="right") - 1
+        ends = np.array(runs[1], dtype=np.int64)
+        ok = (k >= 0) & (protos >= 0) & (protos <= ends[np.maximum(k, 0)])
+        out[ok] = k[ok]
+    out[protos == -1] = -1
+    return out, out.tolist()
+
+
+def _groups(columns: list[Ints], most: int, n: int) -> list[list[int]]:
+    """The protocol entries grouped by their pick on every hop, groups in order of their
+    first entry."""
+    if not columns or n == 1:
+        return [list(range(n))]
+    width = most + 3
+    if width ** len(columns) >= 1 << 62:
+        merged: dict[Hashable, list[int]] = {}
+        for e, k in enumerate(zip(*(c.tolist() for c in columns), strict=True)):
+            merged.setdefault(k, []).append(e)
+        return list(merged.values())
+    key = np.zeros(n, dtype=np.int64)
+    for c in columns:
+        key = key * width + (c + 2)
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    if len(first) == 1:
+        return [list(range(n))]
+    inv = inv.reshape(-1)
+    return [np.flatnonzero(inv == g).tolist() for g in np.argsort(first).tolist()]
 
 
 def _proto(entry: dict[str, Any]) -> int:

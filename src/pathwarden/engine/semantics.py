@@ -17,7 +17,7 @@ Azure and GCP on import); the engine depends on this module and the model only.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
 
@@ -54,12 +54,13 @@ class Half:
     """The stages one end of a path contributes, in the order the flow meets them."""
 
     stages: tuple[HalfStage, ...] = ()
+    # What :meth:`Semantics.join` needs of the half besides its decisions: each stage's part,
+    # reply flag and joint tag (not its filters); kept, as the engine keys memo tables by it.
+    shape: tuple[tuple[str, bool, str], ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def shape(self) -> tuple[tuple[str, bool, str], ...]:
-        """What :meth:`Semantics.join` needs of the half besides its decisions: each stage's
-        part, reply flag and joint tag (not its filters)."""
-        return tuple((h.stage.part, h.reply, h.joint) for h in self.stages)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shape",
+                           tuple((h.stage.part, h.reply, h.joint) for h in self.stages))
 
 
 NO_HALF = Half()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from pathwarden.engine.atoms import AtomIndex
 from pathwarden.engine.endpoints import Endpoint
 from pathwarden.engine.semantics import Role
 from pathwarden.engine.views import Columns, SetIndex
@@ -168,10 +169,7 @@ def add_outside_units(engine: Engine, units: Units, ep: Endpoint, other: Units,
         for lo, hi in outside.ranges:
             i_lo, i_hi = atoms.interval(lo), atoms.interval(hi)
             sig = Columns(np.arange(i_lo, i_hi + 1, dtype=np.int64)).signatures(sets)
-            for k, i in enumerate(range(i_lo, i_hi + 1)):
-                s = int(sig[k])
-                start = max(lo, atoms.start(i))
-                end = hi if i == i_hi else min(hi, atoms.start(i + 1) - 1)
+            for s, i, start, end in _runs(atoms, lo, hi, i_lo, i_hi, sig):
                 piece = pieces.setdefault(s, [])
                 first.setdefault(s, i)
                 if piece and piece[-1][1] + 1 == start:
@@ -181,3 +179,21 @@ def add_outside_units(engine: Engine, units: Units, ep: Endpoint, other: Units,
         for s, ranges in pieces.items():
             i = first[s]
             units.add_outside(cls, i, tuple(ranges))
+
+
+def _runs(atoms: AtomIndex, lo: int, hi: int, i_lo: int, i_hi: int, sig: Ints
+          ) -> list[tuple[int, int, int, int]]:
+    """``(signature, first interval, start, end)`` of each run of consecutive elementary
+    intervals of ``[lo, hi]`` (intervals ``i_lo`` to ``i_hi``) with the same signature."""
+    n = i_hi - i_lo + 1
+    if n == 1:
+        return [(int(sig[0]), i_lo, lo, hi)]
+    change = np.flatnonzero(sig[1:] != sig[:-1]) + 1  # first index of each later run
+    heads = [0, *change.tolist()]
+    out = []
+    for k, h in enumerate(heads):
+        i = i_lo + h
+        start = lo if h == 0 else atoms.start(i)
+        end = hi if k + 1 == len(heads) else atoms.start(i_lo + heads[k + 1]) - 1
+        out.append((int(sig[h]), i, start, end))
+    return out

@@ -7,7 +7,10 @@ as for the atoms). :class:`Columns` holds one end's addresses (as elementary int
 global atoms) and computes signatures for any collection of sets with one vectorised
 membership test per distinct set, shared by every stage that uses the set: a set of ten
 thousand group members that sixty stages reference is looked up once per question, and no
-per-stage partition of the address space is ever built.
+per-stage partition of the address space is ever built for large sets. A collection of
+small sets (up to :data:`PARTITION_LIMIT` ranges in all, as an NSG's prefixes are) gets its
+signature per elementary-interval segment precomputed once (:class:`Partition`), and a
+question's columns then cost one binary search per collection instead of one per set.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 _RNG = random.Random(0x5EED)  # keys only need to differ: no answer depends on their values
 _FEW = 8  # columns up to which signatures are computed in plain Python
+PARTITION_LIMIT = 4096  # ranges of a set collection up to which it gets a Partition
+_PARTITIONS: dict[int, tuple[object, Partition | None]] = {}  # id(sets tuple) -> (it, part)
+_PARTITIONS_MAX = 100_000
 
 
 def _xor(keys: Iterable[int]) -> int:
@@ -72,6 +78,49 @@ class SetIndex:
         return inside
 
 
+class Partition:
+    """A collection of sets as segments of elementary intervals: ``bounds`` (sorted starts)
+    and the XOR of the keys of the sets holding each segment."""
+
+    __slots__ = ("bounds", "sigs")
+
+    def __init__(self, sets: Iterable[SetIndex]) -> None:
+        listed = list(sets)
+        if not listed:
+            self.bounds = np.zeros(1, dtype=np.int64)
+            self.sigs = np.zeros(1, dtype=np.int64)
+            return
+        pos = np.concatenate([s.first for s in listed] + [s.stop for s in listed])
+        keys = np.concatenate([np.full(len(s.first), s.key, dtype=np.int64) for s in listed])
+        order = np.argsort(pos, kind="stable")
+        pos = pos[order]
+        acc = np.bitwise_xor.accumulate(np.concatenate([keys, keys])[order])
+        last = np.ones(len(pos), dtype=bool)
+        last[:-1] = pos[1:] != pos[:-1]  # the signature after every event at a position
+        self.bounds = np.concatenate([np.zeros(1, dtype=np.int64), pos[last]])
+        self.sigs = np.concatenate([np.zeros(1, dtype=np.int64), acc[last]])
+
+    def of(self, intervals: Ints) -> Ints:
+        out: Ints = self.sigs[np.searchsorted(self.bounds, intervals, side="right") - 1]
+        return out
+
+
+def partition_of(sets: Iterable[SetIndex]) -> Partition | None:
+    """The :class:`Partition` of a collection of small sets (``None``: too large), memoised
+    per tuple object (the engine keeps a stage's set tuples)."""
+    if not isinstance(sets, tuple):
+        return None
+    hit = _PARTITIONS.get(id(sets))
+    if hit is not None and hit[0] is sets:
+        return hit[1]
+    size = sum(len(s.first) for s in sets)
+    part = Partition(sets) if size <= PARTITION_LIMIT else None
+    if len(_PARTITIONS) >= _PARTITIONS_MAX:
+        _PARTITIONS.clear()
+    _PARTITIONS[id(sets)] = (sets, part)
+    return part
+
+
 class Columns:
     """One end's addresses, each an elementary interval, with the signatures of stages' set
     collections over them (memoised per collection and per set)."""
@@ -101,6 +150,9 @@ class Columns:
 
     def signatures(self, sets: Iterable[SetIndex]) -> Ints:
         """Per column, the XOR of the keys of the sets that hold it."""
+        part = partition_of(sets)
+        if part is not None:
+            return part.of(self.intervals)
         key = tuple(sorted(set(sets), key=id))
         hit = self._sigs.get(key)
         if hit is None and len(self.intervals) <= _FEW:  # plain Python beats arrays here

@@ -146,6 +146,7 @@ class GcpSemantics:
         self._cidrs: dict[str, AddressSet] = {}
         self._chains: dict[tuple[Hashable, Direction], tuple[FilterStage, ...]] = {}
         self._stages: dict[str, FilterStage] = {}
+        self._applicable: dict[Hashable, list[tuple[_Meta, str, tuple[Filter, ...]]]] = {}
         self.book = RouteBook(CLOUD, estate.prefix_lists)
         self._holders: dict[str, Workload] | None = None
         self._tables: dict[str, RouteTable] = {}  # network -> its routes, peering routes too
@@ -334,6 +335,16 @@ class GcpSemantics:
         return hit
 
     def _build(self, w: Workload, direction: Direction) -> tuple[FilterStage, ...]:
+        return tuple(self._stage(meta, cid, applicable, direction)
+                     for meta, cid, applicable in self._tiers(w))
+
+    def _tiers(self, w: Workload) -> list[tuple[_Meta, str, tuple[Filter, ...]]]:
+        """Per tier in evaluation order, the filters that target the workload (both
+        directions' chains are built from them, once per class)."""
+        key = self.class_key(w)
+        hit = self._applicable.get(key)
+        if hit is not None:
+            return hit
         hier = sorted(
             (ms[0].rank, cid, ms) for (layer, cid), ms in self._containers.items()
             if layer == HIERARCHY and ms[0].attached(w)
@@ -346,12 +357,12 @@ class GcpSemantics:
             for (lay, cid), ms in sorted(self._containers.items()):
                 if lay == layer and ms[0].attached(w):
                     tiers.append((cid, ms))
-        stages: list[FilterStage] = []
+        hit = self._applicable[key] = []
         for cid, ms in tiers:
             applicable = tuple(m.filter for m in ms if m.targets(w))
             if applicable:
-                stages.append(self._stage(ms[0], cid, applicable, direction))
-        return tuple(stages)
+                hit.append((ms[0], cid, applicable))
+        return hit
 
     def _stage(self, meta: _Meta, cid: str, filters: tuple[Filter, ...],
                direction: Direction) -> FilterStage:
