@@ -131,7 +131,7 @@ class Columns:
         self.intervals = intervals
         self._held: dict[SetIndex, Ints] = {}  # the set's key where it holds the column, else 0
         self._sigs: dict[tuple[SetIndex, ...], Ints] = {}
-        self._groups: dict[int, tuple[Ints, Ints, Ints]] = {}
+        self._groups: dict[tuple[SetIndex, ...], tuple[Ints, Ints, Ints]] = {}
 
     def __len__(self) -> int:
         return len(self.intervals)
@@ -140,12 +140,12 @@ class Columns:
         """The distinct signatures of :meth:`signatures`, the first column of each and each
         column's group (as ``np.unique`` returns them), memoised per signature array: many
         stages share a collection of sets."""
-        sig = self.signatures(sets)
-        hit = self._groups.get(id(sig))
+        key = tuple(sorted(set(sets), key=id))
+        hit = self._groups.get(key)
         if hit is None:
             from pathwarden.engine.bulk import unique_runs
 
-            hit = self._groups[id(sig)] = unique_runs(sig)
+            hit = self._groups[key] = unique_runs(self.signatures(key))
         return hit
 
     def signatures(self, sets: Iterable[SetIndex]) -> Ints:
